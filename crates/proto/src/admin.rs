@@ -1,0 +1,202 @@
+//! App-control methods: what `erp-helper status|signin|signout|allow|audit` send
+//! to the running app. Not MCP tools: the shim never forwards them, and the app
+//! refuses them from a connection that said it is `erp-mcp`.
+
+use std::fmt;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::tools::{Method, NoArgs, SessionState};
+use crate::ClientInfo;
+
+/// A secret string (an ERP token). `Debug` never shows it; read it with
+/// [`Secret::expose`]. Serialises as the plain string, so only send it where
+/// it must go (CLI → app over the private socket).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wrap a secret.
+    pub fn new(s: impl Into<String>) -> Self {
+        Self(s.into())
+    }
+    /// The secret itself.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+impl JsonSchema for Secret {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Secret".into()
+    }
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        String::json_schema(g)
+    }
+}
+
+macro_rules! admin {
+    ($($(#[doc = $doc:literal])+ $marker:ident = $name:literal, $args:ty => $out:ty;)*) => {
+        $(
+            $(#[doc = $doc])+
+            #[derive(Debug, Clone, Copy)]
+            pub struct $marker;
+            impl Method for $marker {
+                const NAME: &'static str = $name;
+                type Args = $args;
+                type Output = $out;
+            }
+        )*
+        /// Every admin method name.
+        pub const ADMIN_NAMES: &[&str] = &[$($name),*];
+    };
+}
+
+admin! {
+    /// The app's state: session, allowlist, connected clients.
+    Status = "app_status", NoArgs => StatusOutput;
+    /// Sign in with a token the user pasted (verified with the ERP before it is kept).
+    SignInToken = "app_signin_token", SignInTokenArgs => SessionView;
+    /// Demo mode only: sign in as a simulator user through its Google-like flow.
+    SignInDemo = "app_signin_demo", SignInDemoArgs => SessionView;
+    /// Sign out and delete the stored session.
+    SignOut = "app_signout", NoArgs => SessionView;
+    /// The authorized-users list.
+    AllowList = "app_allow_list", NoArgs => AllowlistView;
+    /// Add an exact email or an `@domain` entry.
+    AllowAdd = "app_allow_add", AllowEntryArgs => AllowlistView;
+    /// Remove an entry.
+    AllowRemove = "app_allow_remove", AllowEntryArgs => AllowlistView;
+    /// The newest audit-log entries, newest first.
+    Audit = "app_audit", AuditArgs => AuditOutput;
+}
+
+/// The session as anyone may see it: never the token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SessionView {
+    /// Signed in, out, or expired.
+    pub state: SessionState,
+    /// The account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// google, erp_page, token or demo.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed_in_via: Option<String>,
+    /// Where the session is kept: keychain, file (with its path) or memory.
+    pub storage: String,
+}
+
+/// Arguments of `app_signin_token`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignInTokenArgs {
+    /// The ERP token (a leading `Token ` is accepted and removed).
+    pub token: Secret,
+}
+
+/// Arguments of `app_signin_demo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignInDemoArgs {
+    /// Simulator account; default the first demo user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+/// Arguments of `app_allow_add` / `app_allow_remove`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AllowEntryArgs {
+    /// `jane@example.com` or `@example.com`.
+    pub entry: String,
+}
+
+/// The authorized-users list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct AllowlistView {
+    /// Entries, lower-case, sorted. Empty means any account the ERP accepts.
+    pub entries: Vec<String>,
+    /// true when `MCP_AUTHORIZED_USERS` sets the list and it cannot be edited.
+    pub locked: bool,
+}
+
+/// A client connected to the app right now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ConnectedClient {
+    /// Who (shim or CLI, and the MCP host behind a shim).
+    pub client: ClientInfo,
+    /// Seconds since it connected.
+    pub connected_secs: u64,
+}
+
+impl JsonSchema for ClientInfo {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ClientInfo".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({"type": "object"})
+    }
+}
+
+/// Output of `app_status`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct StatusOutput {
+    /// The app's version.
+    pub app_version: String,
+    /// The app's protocol version.
+    pub protocol: u32,
+    /// The session.
+    pub session: SessionView,
+    /// The ERP API root.
+    pub erp_api_url: String,
+    /// The authorized-users list.
+    pub allowlist: AllowlistView,
+    /// Clients connected now (including the one asking).
+    pub clients: Vec<ConnectedClient>,
+    /// true when the app runs against its embedded simulator.
+    pub demo: bool,
+}
+
+/// Arguments of `app_audit`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AuditArgs {
+    /// How many entries, newest first. Default 50.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<usize>,
+}
+
+/// One audited write.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct AuditEntry {
+    /// RFC 3339 time.
+    pub time: String,
+    /// The MCP host (or CLI) that asked.
+    pub client: String,
+    /// The account it was done as.
+    pub user: String,
+    /// The tool.
+    pub tool: String,
+    /// Its arguments (tools take no secrets).
+    pub args: Value,
+    /// `ok` or `error`.
+    pub outcome: String,
+    /// One line: what was done, or why it failed.
+    pub detail: String,
+}
+
+/// Output of `app_audit`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct AuditOutput {
+    /// Entries, newest first.
+    pub entries: Vec<AuditEntry>,
+}

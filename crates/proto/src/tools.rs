@@ -1,0 +1,676 @@
+//! The tool catalogue, declared once: every MCP tool is a [`Method`] with typed
+//! arguments and a typed output. The shim serves [`catalogue`] as `tools/list`;
+//! the app deserialises the same `Args` types and returns the same `Output` types.
+//!
+//! Field docs (`///`) become the JSON-schema descriptions the model reads, so
+//! they are written for the model: what the value means and its format.
+
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// One method callable over the socket: a name with its argument and output types.
+pub trait Method {
+    /// The wire name; for tools, also the MCP tool name.
+    const NAME: &'static str;
+    /// The arguments, a JSON object.
+    type Args: Serialize + DeserializeOwned + JsonSchema + Send + 'static;
+    /// The result, a JSON object.
+    type Output: Serialize + DeserializeOwned + JsonSchema + Send + 'static;
+}
+
+/// Behaviour hints shown to MCP hosts (they decide whether to ask before a call).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hints {
+    /// Only reads; never changes the ERP.
+    pub read_only: bool,
+    /// May remove or overwrite data the user entered.
+    pub destructive: bool,
+    /// Calling twice with the same arguments has the same effect as once.
+    pub idempotent: bool,
+}
+
+const READ: Hints = Hints { read_only: true, destructive: false, idempotent: true };
+const WRITE_IDEMPOTENT: Hints = Hints { read_only: false, destructive: true, idempotent: true };
+const WRITE_ONCE: Hints = Hints { read_only: false, destructive: false, idempotent: true };
+const DELETE: Hints = Hints { read_only: false, destructive: true, idempotent: false };
+
+/// A tool as listed to MCP hosts: everything `tools/list` needs.
+#[derive(Debug, Clone)]
+pub struct ToolSpec {
+    /// Tool name (`snake_case`).
+    pub name: &'static str,
+    /// Short human title.
+    pub title: &'static str,
+    /// What the tool does, for the model.
+    pub description: String,
+    /// JSON Schema of the arguments (an object schema, subschemas inlined).
+    pub input_schema: Map<String, Value>,
+    /// JSON Schema of the structured output.
+    pub output_schema: Map<String, Value>,
+    /// Behaviour hints.
+    pub hints: Hints,
+}
+
+/// JSON Schema (draft 2020-12, no `$ref`s: some hosts cannot follow them) for `T`.
+pub fn schema_for<T: JsonSchema>() -> Map<String, Value> {
+    let mut settings = schemars::generate::SchemaSettings::draft2020_12();
+    settings.inline_subschemas = true;
+    let schema = settings.into_generator().into_root_schema_for::<T>();
+    let mut map = match schema.to_value() {
+        Value::Object(m) => m,
+        other => panic!("schema of {} is not an object: {other}", std::any::type_name::<T>()),
+    };
+    map.remove("$schema");
+    map
+}
+
+/// Joins `///` doc lines into one paragraph.
+fn doc_text(lines: &[&str]) -> String {
+    lines.iter().map(|l| l.trim()).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ")
+}
+
+macro_rules! tools {
+    ($(
+        $(#[doc = $doc:literal])+
+        $marker:ident = $name:literal, title $title:literal, $hints:expr, $args:ty => $out:ty;
+    )*) => {
+        $(
+            #[doc = concat!("Marker for the `", $name, "` tool.")]
+            #[derive(Debug, Clone, Copy)]
+            pub struct $marker;
+            impl Method for $marker {
+                const NAME: &'static str = $name;
+                type Args = $args;
+                type Output = $out;
+            }
+        )*
+
+        /// Every tool, in the order hosts list them.
+        pub fn catalogue() -> Vec<ToolSpec> {
+            vec![$(ToolSpec {
+                name: $name,
+                title: $title,
+                description: doc_text(&[$($doc),+]),
+                input_schema: schema_for::<$args>(),
+                output_schema: schema_for::<$out>(),
+                hints: $hints,
+            }),*]
+        }
+
+        /// Every tool name.
+        pub const TOOL_NAMES: &[&str] = &[$($name),*];
+    };
+}
+
+tools! {
+    /// Who is signed in to the ERP in the ERP Helper app, how, and whether the
+    /// account is authorized. Never fails for a signed-out user: it says so and
+    /// gives the sign-in link.
+    Whoami = "whoami", title "Who am I", READ, NoArgs => WhoamiOutput;
+
+    /// Start signing in to the ERP. Opens the sign-in in the ERP Helper app (Google
+    /// in the browser, or the ERP login page); the user finishes there and then
+    /// retries. Never asks for a token in the chat.
+    SignIn = "sign_in", title "Sign in", WRITE_ONCE, SignInArgs => SignInOutput;
+
+    /// List the projects the signed-in user can log time against. `id` is the
+    /// project_id the other tools take.
+    GetActiveProjects = "get_active_projects", title "Active projects", READ, NoArgs => GetActiveProjectsOutput;
+
+    /// List the labels (time categories) a log entry can carry, with their ids.
+    GetLogLabels = "get_log_labels", title "Log labels", READ, NoArgs => GetLogLabelsOutput;
+
+    /// Read the whole week log (projects, tasks, hours per day) for the week that
+    /// starts on the given Monday.
+    GetWeekLogs = "get_week_logs", title "Week logs", READ, GetWeekLogsArgs => WeekLogOutput;
+
+    /// Read what is logged on one day, grouped by project, with totals.
+    GetDayLogs = "get_day_logs", title "Day logs", READ, GetDayLogsArgs => GetDayLogsOutput;
+
+    /// List the week logs (summaries) that overlap a date range of at most 366 days.
+    GetLogsForDateRange = "get_logs_for_date_range", title "Logs for a date range", READ, GetLogsForDateRangeArgs => WeekListOutput;
+
+    /// List the week logs (summaries) of one calendar month.
+    GetMonthLogs = "get_month_logs", title "Month logs", READ, GetMonthLogsArgs => WeekListOutput;
+
+    /// Log hours for one day on a project and task description. If an entry with
+    /// the same project, description and date exists its hours and label are
+    /// replaced, so repeating the call does not double the time.
+    CreateOrUpdateLog = "create_or_update_log", title "Create or update a log entry", WRITE_IDEMPOTENT, CreateOrUpdateLogArgs => CreateOrUpdateLogOutput;
+
+    /// Remove the entry for one day from the task with the given description on a
+    /// project. Fails if there is no such entry.
+    DeleteLog = "delete_log", title "Delete a log entry", DELETE, DeleteLogArgs => DeleteLogOutput;
+
+    /// Log the same hours and description on every day of a range (at most 31
+    /// days), optionally skipping weekends. Each week is read once and saved once.
+    /// Reports the outcome of every day; a failed day does not undo the others.
+    FillLogsForDays = "fill_logs_for_days", title "Fill a range of days", WRITE_IDEMPOTENT, FillLogsForDaysArgs => FillLogsForDaysOutput;
+
+    /// Submit (complete) the week log that starts on the given Monday, or with
+    /// save_draft keep it as a draft.
+    CompleteWeekLog = "complete_week_log", title "Complete a week", WRITE_ONCE, CompleteWeekLogArgs => CompleteWeekLogOutput;
+
+    /// Check whether a project is part of the week log for the week containing
+    /// a date, i.e. whether time can be logged on it there.
+    CheckPersonWeekProjectExists = "check_person_week_project_exists", title "Can I log on this project that week?", READ, CheckPersonWeekProjectExistsArgs => CheckPersonWeekProjectExistsOutput;
+}
+
+// ---------------------------------------------------------------- arguments
+
+/// No arguments.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoArgs {}
+
+/// How to sign in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SignInMethod {
+    /// Google, in the system browser.
+    Google,
+    /// The ERP's own login page, in the app's window.
+    ErpPage,
+}
+
+/// Arguments of `sign_in`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignInArgs {
+    /// `google` (default) or `erp_page`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<SignInMethod>,
+}
+
+/// Arguments of `get_week_logs`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GetWeekLogsArgs {
+    /// The Monday that starts the week, YYYY-MM-DD.
+    pub week_starting: String,
+}
+
+/// Arguments of `get_day_logs`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GetDayLogsArgs {
+    /// The day, YYYY-MM-DD.
+    pub date: String,
+}
+
+/// Arguments of `get_logs_for_date_range`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GetLogsForDateRangeArgs {
+    /// First day, YYYY-MM-DD.
+    pub start_date: String,
+    /// Last day (inclusive), YYYY-MM-DD; at most 366 days after start_date.
+    pub end_date: String,
+}
+
+/// Arguments of `get_month_logs`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GetMonthLogsArgs {
+    /// Four-digit year, e.g. 2026.
+    pub year: i32,
+    /// Month, 1 (January) to 12 (December).
+    pub month: u32,
+}
+
+/// Arguments of `create_or_update_log`. Give exactly one of project_id and
+/// project_name; at most one of label_id and label_name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateOrUpdateLogArgs {
+    /// The day, YYYY-MM-DD.
+    pub date: String,
+    /// What was done; entries with the same description on a project form one task.
+    pub description: String,
+    /// Hours, more than 0 and at most 24, e.g. 2.5 for 2 h 30 min.
+    pub hours: f64,
+    /// Project id from get_active_projects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_id: Option<i64>,
+    /// Project name: an exact name, or a part of exactly one project's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_name: Option<String>,
+    /// Label id from get_log_labels. Default: the ERP's "General" label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label_id: Option<i64>,
+    /// Label name, matched exactly (case-insensitive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label_name: Option<String>,
+}
+
+/// Arguments of `delete_log`. Give exactly one of project_id and project_name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteLogArgs {
+    /// The day, YYYY-MM-DD.
+    pub date: String,
+    /// The task description whose entry for that day is removed (case-insensitive).
+    pub description: String,
+    /// Project id from get_active_projects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_id: Option<i64>,
+    /// Project name: an exact name, or a part of exactly one project's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_name: Option<String>,
+}
+
+/// Arguments of `fill_logs_for_days`. Give exactly one of project_id and
+/// project_name; at most one of label_id and label_name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FillLogsForDaysArgs {
+    /// First day, YYYY-MM-DD.
+    pub start_date: String,
+    /// Last day (inclusive), YYYY-MM-DD; at most 31 days in all.
+    pub end_date: String,
+    /// What was done, the same on every day.
+    pub description: String,
+    /// Hours per day, more than 0 and at most 24. Default 8.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours_per_day: Option<f64>,
+    /// Project id from get_active_projects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_id: Option<i64>,
+    /// Project name: an exact name, or a part of exactly one project's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_name: Option<String>,
+    /// Label id from get_log_labels. Default: the ERP's "General" label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label_id: Option<i64>,
+    /// Label name, matched exactly (case-insensitive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label_name: Option<String>,
+    /// Leave Saturdays and Sundays out. Default false.
+    #[serde(default)]
+    pub skip_weekends: bool,
+}
+
+/// Arguments of `complete_week_log`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompleteWeekLogArgs {
+    /// The Monday that starts the week, YYYY-MM-DD.
+    pub week_starting: String,
+    /// true keeps the week a draft instead of completing it. Default false.
+    #[serde(default)]
+    pub save_draft: bool,
+}
+
+/// Arguments of `check_person_week_project_exists`. Give exactly one of
+/// project_id and project_name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckPersonWeekProjectExistsArgs {
+    /// Any day of the week to check, YYYY-MM-DD.
+    pub date: String,
+    /// Project id from get_active_projects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_id: Option<i64>,
+    /// Project name: an exact name, or a part of exactly one project's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_name: Option<String>,
+}
+
+// ---------------------------------------------------------------- outputs
+
+/// Where the session stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionState {
+    /// Signed in and (as far as we know) valid.
+    SignedIn,
+    /// No session.
+    SignedOut,
+    /// The ERP rejected the stored token; sign in again.
+    Expired,
+}
+
+/// Output of `whoami`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct WhoamiOutput {
+    /// Session state.
+    pub state: SessionState,
+    /// The signed-in account's email.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// How the session was obtained: google, erp_page, token or demo.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed_in_via: Option<String>,
+    /// Whether the account is on the authorized-users list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorized: Option<bool>,
+    /// The ERP web address the app talks to.
+    pub erp_url: String,
+    /// When not signed in: the link that starts a sign-in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sign_in_url: Option<String>,
+}
+
+/// Outcome of `sign_in`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SignInStatus {
+    /// A session exists already; nothing was opened.
+    AlreadySignedIn,
+    /// The app opened a sign-in; the user finishes it there.
+    Started,
+    /// The app cannot open a sign-in here (headless); the message says what to run.
+    Manual,
+}
+
+/// Output of `sign_in`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SignInOutput {
+    /// What happened.
+    pub status: SignInStatus,
+    /// The account, when already signed in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// The link that opens the sign-in in the app.
+    pub sign_in_url: String,
+    /// One sentence for the user.
+    pub message: String,
+}
+
+/// A project the user can log time against.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Project {
+    /// project_id for the other tools.
+    pub id: i64,
+    /// Full name, e.g. "Workstream / Backend".
+    pub name: String,
+    /// Short name, e.g. "Backend".
+    pub subteam: String,
+}
+
+/// Output of `get_active_projects`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct GetActiveProjectsOutput {
+    /// The projects.
+    pub projects: Vec<Project>,
+}
+
+/// A log label.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Label {
+    /// label_id for the write tools.
+    pub id: i64,
+    /// Its name, e.g. "Coding".
+    pub name: String,
+}
+
+/// Output of `get_log_labels`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct GetLogLabelsOutput {
+    /// The labels.
+    pub labels: Vec<Label>,
+}
+
+/// An amount of logged time.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Duration {
+    /// Whole hours.
+    pub hours: u32,
+    /// Minutes, 0 to 59.
+    pub minutes: u32,
+    /// The same as decimal hours, rounded to 2 places.
+    pub decimal_hours: f64,
+}
+
+/// One day's entry in a task.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct DayEntry {
+    /// The day, YYYY-MM-DD.
+    pub date: String,
+    /// Time logged.
+    pub time: Duration,
+    /// Label id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label_id: Option<i64>,
+    /// Label name, when the ERP gave it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+}
+
+/// A task (one description) on a project.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Task {
+    /// ERP task id (absent for a task not saved yet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_id: Option<i64>,
+    /// The description.
+    pub description: String,
+    /// Its days.
+    pub days: Vec<DayEntry>,
+}
+
+/// A project inside a week log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct WeekProject {
+    /// The project's id inside this week log (not the project_id of get_active_projects).
+    pub week_project_id: i64,
+    /// Full project name.
+    pub team: String,
+    /// Short project name.
+    pub subteam: String,
+    /// Tasks.
+    pub tasks: Vec<Task>,
+    /// Time on this project.
+    pub total: Duration,
+}
+
+/// Output of `get_week_logs`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct WeekLogOutput {
+    /// ERP week-log id.
+    pub week_log_id: i64,
+    /// Monday, YYYY-MM-DD.
+    pub week_starting: String,
+    /// Sunday, YYYY-MM-DD.
+    pub week_ending: String,
+    /// Whether the week was submitted.
+    pub is_completed: bool,
+    /// The person, as the ERP names them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person_name: Option<String>,
+    /// Projects in the week.
+    pub projects: Vec<WeekProject>,
+    /// Time in the week.
+    pub total: Duration,
+    /// The week in the ERP's web app.
+    pub web_url: String,
+}
+
+/// Output of `get_day_logs`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct GetDayLogsOutput {
+    /// The day, YYYY-MM-DD.
+    pub date: String,
+    /// Monday of its week.
+    pub week_starting: String,
+    /// ERP week-log id.
+    pub week_log_id: i64,
+    /// Whether the week was submitted.
+    pub is_completed: bool,
+    /// Projects with time on that day (tasks hold only that day).
+    pub projects: Vec<WeekProject>,
+    /// Time on that day.
+    pub total: Duration,
+}
+
+/// A week log in a list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct WeekSummary {
+    /// ERP week-log id, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub week_log_id: Option<i64>,
+    /// Monday, YYYY-MM-DD.
+    pub week_starting: String,
+    /// Sunday, YYYY-MM-DD.
+    pub week_ending: String,
+    /// Whether the week was submitted, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_completed: Option<bool>,
+    /// Time in the week, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<Duration>,
+}
+
+/// Output of `get_logs_for_date_range` and `get_month_logs`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct WeekListOutput {
+    /// First day asked for, YYYY-MM-DD.
+    pub start_date: String,
+    /// Last day asked for, YYYY-MM-DD.
+    pub end_date: String,
+    /// Week logs overlapping the range, oldest first, each once.
+    pub weeks: Vec<WeekSummary>,
+}
+
+/// What a write did to one day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryAction {
+    /// A new entry was added.
+    Created,
+    /// An existing entry's hours or label were replaced.
+    Updated,
+}
+
+/// Output of `create_or_update_log`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CreateOrUpdateLogOutput {
+    /// Created or updated.
+    pub action: EntryAction,
+    /// The day.
+    pub date: String,
+    /// Monday of its week.
+    pub week_starting: String,
+    /// The project's id.
+    pub project_id: i64,
+    /// The project's full name.
+    pub project_name: String,
+    /// The task description.
+    pub description: String,
+    /// Time now logged for that day on this task.
+    pub time: Duration,
+    /// The label used.
+    pub label_id: i64,
+}
+
+/// Output of `delete_log`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct DeleteLogOutput {
+    /// The day.
+    pub date: String,
+    /// Monday of its week.
+    pub week_starting: String,
+    /// The project's full name.
+    pub project_name: String,
+    /// The task description as stored.
+    pub description: String,
+    /// The time that was removed.
+    pub removed: Duration,
+    /// true when the task had no other day and was removed too.
+    pub task_removed: bool,
+}
+
+/// Overall outcome of a fill.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FillStatus {
+    /// Every day that was not skipped succeeded.
+    Success,
+    /// Some days succeeded and some failed (nothing was rolled back).
+    PartialError,
+    /// No day succeeded.
+    Error,
+}
+
+/// What happened to one day of a fill.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DayOutcomeKind {
+    /// A new entry.
+    Created,
+    /// An existing entry replaced.
+    Updated,
+    /// A weekend day left out.
+    Skipped,
+    /// Failed; see error.
+    Failed,
+}
+
+/// One day of a fill.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct DayOutcome {
+    /// The day.
+    pub date: String,
+    /// What happened.
+    pub outcome: DayOutcomeKind,
+    /// Why it failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Output of `fill_logs_for_days`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct FillLogsForDaysOutput {
+    /// Overall outcome.
+    pub status: FillStatus,
+    /// One line, e.g. "Logged 8 h on 20 of 20 days (8 skipped)".
+    pub message: String,
+    /// The project's id.
+    pub project_id: i64,
+    /// The project's full name.
+    pub project_name: String,
+    /// Days with a new entry.
+    pub created: u32,
+    /// Days whose entry was replaced.
+    pub updated: u32,
+    /// Weekend days left out.
+    pub skipped: u32,
+    /// Days that failed.
+    pub failed: u32,
+    /// Every day of the range, in order.
+    pub days: Vec<DayOutcome>,
+}
+
+/// Output of `complete_week_log`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CompleteWeekLogOutput {
+    /// Monday of the week.
+    pub week_starting: String,
+    /// ERP week-log id.
+    pub week_log_id: i64,
+    /// true when the week is now completed, false when kept as a draft.
+    pub completed: bool,
+}
+
+/// Output of `check_person_week_project_exists`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CheckPersonWeekProjectExistsOutput {
+    /// Whether time can be logged on the project that week.
+    pub exists: bool,
+    /// Monday of the week.
+    pub week_starting: String,
+    /// The project's id.
+    pub project_id: i64,
+    /// The project's full name.
+    pub project_name: String,
+    /// ERP week-log id, when the week log exists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub week_log_id: Option<i64>,
+    /// The project's id inside the week log, when it exists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub week_project_id: Option<i64>,
+    /// One sentence, e.g. what to do when it does not exist.
+    pub message: String,
+}

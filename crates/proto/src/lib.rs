@@ -18,3 +18,6 @@ pub use tools::{catalogue, Method, ToolSpec};
 /// Version of the socket protocol. Bump it whenever a golden file under
 /// `crates/proto/tests/golden/` changes in a way an older peer cannot read.
 pub const PROTOCOL_VERSION: u32 = 1;
+
+#[cfg(feature = "client")]
+pub mod client;

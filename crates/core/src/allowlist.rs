@@ -1,0 +1,167 @@
+//! The authorized-users list: exact emails and `@domain` entries. Empty means
+//! any account the ERP accepts. `MCP_AUTHORIZED_USERS` overrides and locks it.
+//! Checked at sign-in (a refused account is never stored) and on every tool call.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{CoreError, Result};
+
+/// The list and where it lives.
+#[derive(Debug, Clone)]
+pub struct Allowlist {
+    path: PathBuf,
+    entries: Vec<String>,
+    locked: bool,
+}
+
+#[derive(Serialize, Deserialize, Default)]
+struct File {
+    authorized_users: Vec<String>,
+}
+
+/// Check and normalise one entry: `user@domain` or `@domain`, lower-case.
+pub fn normalise_entry(raw: &str) -> Result<String> {
+    let e = raw.trim().to_lowercase();
+    let bad = || {
+        CoreError::invalid(format!(
+            "entry must be an email like jane@example.com or a domain like @example.com, got {raw:?}."
+        ))
+    };
+    if e.chars().any(|c| c.is_whitespace() || c.is_control() || c == ',') || e.len() > 254 {
+        return Err(bad());
+    }
+    let (local, domain) = e.rsplit_once('@').ok_or_else(bad)?;
+    let domain_ok = domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && domain.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+    if !domain_ok || local.contains('@') {
+        return Err(bad());
+    }
+    Ok(e)
+}
+
+impl Allowlist {
+    /// Load from `<config_dir>/authorized_users.json`, or take the env list (locked).
+    pub fn load(config_dir: &std::path::Path, env: Option<&[String]>) -> Self {
+        let path = config_dir.join("authorized_users.json");
+        if let Some(list) = env {
+            let entries = list.iter().filter_map(|e| normalise_entry(e).ok()).collect();
+            return Self { path, entries, locked: true };
+        }
+        let entries = match std::fs::read(&path) {
+            Ok(bytes) => match serde_json::from_slice::<File>(&bytes) {
+                Ok(f) => f.authorized_users.iter().filter_map(|e| normalise_entry(e).ok()).collect(),
+                Err(e) => {
+                    // Fail closed would lock the user out of their own tool; fail open
+                    // would silently widen access. Keep the file, refuse everyone, say why.
+                    tracing::error!(path = %path.display(), error = %e, "authorized_users.json is unreadable; refusing every account until it is fixed");
+                    vec!["@invalid.invalid".to_string()]
+                }
+            },
+            Err(_) => Vec::new(),
+        };
+        let mut list = Self { path, entries, locked: false };
+        list.entries.sort();
+        list.entries.dedup();
+        list
+    }
+
+    /// The entries, sorted.
+    pub fn entries(&self) -> &[String] {
+        &self.entries
+    }
+
+    /// Whether the env variable set the list.
+    pub fn locked(&self) -> bool {
+        self.locked
+    }
+
+    /// Whether `email` may use the app.
+    pub fn permits(&self, email: &str) -> bool {
+        if self.entries.is_empty() {
+            return true;
+        }
+        let email = email.trim().to_lowercase();
+        let domain = email.rsplit_once('@').map(|(_, d)| format!("@{d}"));
+        self.entries.iter().any(|e| *e == email || Some(e) == domain.as_ref())
+    }
+
+    fn check_unlocked(&self) -> Result<()> {
+        if self.locked {
+            return Err(CoreError::invalid(
+                "The authorized-users list is set by MCP_AUTHORIZED_USERS and cannot be edited here; change that variable instead.",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Add an entry and save.
+    pub fn add(&mut self, raw: &str) -> Result<()> {
+        self.check_unlocked()?;
+        let e = normalise_entry(raw)?;
+        if !self.entries.contains(&e) {
+            self.entries.push(e);
+            self.entries.sort();
+        }
+        self.save()
+    }
+
+    /// Remove an entry and save; an unknown entry is an error.
+    pub fn remove(&mut self, raw: &str) -> Result<()> {
+        self.check_unlocked()?;
+        let e = raw.trim().to_lowercase();
+        let before = self.entries.len();
+        self.entries.retain(|x| *x != e);
+        if before == self.entries.len() {
+            return Err(CoreError::invalid(format!("entry {raw:?} is not on the list.")));
+        }
+        self.save()
+    }
+
+    fn save(&self) -> Result<()> {
+        let bytes = serde_json::to_vec_pretty(&File { authorized_users: self.entries.clone() })
+            .map_err(|e| CoreError::Internal(e.to_string()))?;
+        crate::session::write_private(&self.path, &bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_permits_all_and_domain_entries_match_the_last_at() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut l = Allowlist::load(dir.path(), None);
+        assert!(l.permits("anyone@x.org"));
+        l.add("@Example.com").unwrap();
+        l.add("boss@corp.io").unwrap();
+        assert!(l.permits("Jane@EXAMPLE.com"));
+        assert!(l.permits("boss@corp.io"));
+        assert!(!l.permits("other@corp.io"));
+        assert!(!l.permits("jane@example.com.evil.org"));
+        let reloaded = Allowlist::load(dir.path(), None);
+        assert_eq!(reloaded.entries(), &["@example.com".to_string(), "boss@corp.io".to_string()]);
+        assert!(l.remove("nobody@x.org").is_err());
+        l.remove("@example.com").unwrap();
+        assert!(!l.permits("jane@example.com"));
+    }
+
+    #[test]
+    fn bad_entries_are_refused_with_the_reason() {
+        for bad in ["", "jane", "jane@", "@", "a b@c.d", "x@localhost", "a@b@c.d", "@.com"] {
+            assert!(normalise_entry(bad).unwrap_err().to_string().starts_with("entry must be"), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn env_list_locks() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut l = Allowlist::load(dir.path(), Some(&["a@b.co".to_string()]));
+        assert!(l.locked());
+        assert!(l.add("c@d.co").unwrap_err().to_string().contains("MCP_AUTHORIZED_USERS"));
+    }
+}

@@ -1,0 +1,248 @@
+//! The socket client: connect, say hello, then make calls that may run
+//! concurrently on the one connection. Used by the shim and by the CLI verbs.
+//! Not here: reconnecting or starting the app (the shim decides that).
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use futures::{SinkExt, StreamExt};
+use interprocess::local_socket::tokio::prelude::*;
+use interprocess::local_socket::tokio::Stream;
+use interprocess::local_socket::GenericFilePath;
+use serde_json::Value;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::sync::{mpsc, watch};
+use tokio_util::codec::{FramedRead, FramedWrite};
+
+use crate::tools::Method;
+use crate::{ClientFrame, ClientInfo, ErrorCode, FrameCodec, RpcError, ServerFrame, PROTOCOL_VERSION};
+
+/// One end of a local-socket connection, shareable between a reader and a
+/// writer task (`&Stream` reads and writes; dropping both ends closes it).
+#[derive(Clone)]
+pub struct SharedStream(Arc<Stream>);
+
+impl SharedStream {
+    /// Two handles on one stream: one to read, one to write.
+    pub fn halves(stream: Stream) -> (Self, Self) {
+        let s = Self(Arc::new(stream));
+        (s.clone(), s)
+    }
+}
+
+impl AsyncRead for SharedStream {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut &*self.0).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for SharedStream {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut &*self.0).poll_write(cx, buf)
+    }
+    fn poll_flush(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut &*self.0).poll_flush(cx)
+    }
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut &*self.0).poll_shutdown(cx)
+    }
+}
+
+/// Why a connection or a call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// Nothing listens on the socket (the app is not running).
+    #[error("the ERP Helper app is not running (no socket at {0})")]
+    NotRunning(String),
+    /// The socket exists but talking to it failed.
+    #[error("could not talk to the ERP Helper app: {0}")]
+    Io(#[from] std::io::Error),
+    /// The app closed the connection (it quit or restarted).
+    #[error("the ERP Helper app closed the connection")]
+    Disconnected,
+    /// The app answered with an error.
+    #[error("{0}")]
+    Rpc(RpcError),
+    /// The app's answer could not be read as the expected type.
+    #[error("unexpected answer from the ERP Helper app: {0}")]
+    Decode(String),
+}
+
+/// Progress reported by the app for one call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Progress {
+    /// Work done.
+    pub progress: f64,
+    /// Total work, when known.
+    pub total: Option<f64>,
+    /// A short line.
+    pub message: Option<String>,
+}
+
+enum Event {
+    Progress(Progress),
+    Done(Result<Value, RpcError>),
+}
+
+type Pending = Arc<Mutex<HashMap<u64, mpsc::UnboundedSender<Event>>>>;
+
+/// A connection to the app. Cheap to share behind an `Arc`; calls run concurrently.
+pub struct Connection {
+    out: mpsc::UnboundedSender<ClientFrame>,
+    pending: Pending,
+    next_id: AtomicU64,
+    closed: watch::Receiver<bool>,
+    app_version: String,
+}
+
+impl Connection {
+    /// Connect to the socket at `path` and exchange hellos.
+    pub async fn connect(path: &Path, client: ClientInfo) -> Result<Self, ClientError> {
+        let name = path.to_fs_name::<GenericFilePath>()?;
+        let stream = match Stream::connect(name).await {
+            Ok(s) => s,
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused) => {
+                return Err(ClientError::NotRunning(path.display().to_string()));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let (rx, tx) = SharedStream::halves(stream);
+        let mut reader = FramedRead::new(rx, FrameCodec::<ServerFrame, ClientFrame>::default());
+        let mut writer = FramedWrite::new(tx, FrameCodec::<ServerFrame, ClientFrame>::default());
+        writer
+            .send(ClientFrame::Hello { protocol: PROTOCOL_VERSION, client })
+            .await
+            .map_err(|e| ClientError::Decode(e.to_string()))?;
+        let app_version = match reader.next().await {
+            Some(Ok(ServerFrame::Hello { protocol, app_version })) if protocol == PROTOCOL_VERSION => app_version,
+            Some(Ok(ServerFrame::Hello { protocol, app_version })) => {
+                return Err(ClientError::Rpc(version_mismatch(PROTOCOL_VERSION, protocol, &app_version)));
+            }
+            Some(Ok(ServerFrame::Error { error })) => return Err(ClientError::Rpc(error)),
+            Some(Ok(other)) => return Err(ClientError::Decode(format!("expected hello, got {other:?}"))),
+            Some(Err(e)) => return Err(ClientError::Decode(e.to_string())),
+            None => return Err(ClientError::Disconnected),
+        };
+
+        let (out_tx, mut out_rx) = mpsc::unbounded_channel::<ClientFrame>();
+        let pending: Pending = Arc::default();
+        let (closed_tx, closed_rx) = watch::channel(false);
+        let closed_tx = Arc::new(closed_tx);
+        let writer_closed = closed_tx.clone();
+        tokio::spawn(async move {
+            while let Some(frame) = out_rx.recv().await {
+                if writer.send(frame).await.is_err() {
+                    break;
+                }
+            }
+            let _ = writer_closed.send(true);
+        });
+        let reader_pending = pending.clone();
+        tokio::spawn(async move {
+            while let Some(Ok(frame)) = reader.next().await {
+                let (id, event) = match frame {
+                    ServerFrame::Progress { id, progress, total, message } => {
+                        (id, Event::Progress(Progress { progress, total, message }))
+                    }
+                    ServerFrame::Response { id, result, error } => {
+                        let done = match (result, error) {
+                            (_, Some(e)) => Err(e),
+                            (Some(v), None) => Ok(v),
+                            (None, None) => Ok(Value::Null),
+                        };
+                        (id, Event::Done(done))
+                    }
+                    ServerFrame::Error { .. } | ServerFrame::Hello { .. } => break,
+                };
+                let tx = {
+                    let mut map = reader_pending.lock().unwrap_or_else(|p| p.into_inner());
+                    if matches!(event, Event::Done(_)) { map.remove(&id) } else { map.get(&id).cloned() }
+                };
+                if let Some(tx) = tx {
+                    let _ = tx.send(event);
+                }
+            }
+            // Wake every caller still waiting: their answers will never come.
+            reader_pending.lock().unwrap_or_else(|p| p.into_inner()).clear();
+            let _ = closed_tx.send(true);
+        });
+        Ok(Self { out: out_tx, pending, next_id: AtomicU64::new(1), closed: closed_rx, app_version })
+    }
+
+    /// The app's version, from its hello.
+    pub fn app_version(&self) -> &str {
+        &self.app_version
+    }
+
+    /// Whether the app has closed this connection.
+    pub fn is_closed(&self) -> bool {
+        *self.closed.borrow()
+    }
+
+    /// Call `method` with raw JSON params. `on_progress` sees each progress frame;
+    /// when `cancel` fires, a cancel frame is sent and the app's answer awaited.
+    pub async fn call_raw(
+        &self,
+        method: &str,
+        params: Value,
+        client: Option<ClientInfo>,
+        mut on_progress: impl FnMut(Progress),
+        cancel: impl std::future::Future<Output = ()>,
+    ) -> Result<Value, ClientError> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        self.pending.lock().unwrap_or_else(|p| p.into_inner()).insert(id, tx);
+        let sent = self.out.send(ClientFrame::Request { id, method: method.to_string(), params, client });
+        if sent.is_err() || self.is_closed() {
+            self.pending.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+            return Err(ClientError::Disconnected);
+        }
+        let mut cancel = std::pin::pin!(cancel);
+        let mut cancelled = false;
+        loop {
+            tokio::select! {
+                event = rx.recv() => match event {
+                    Some(Event::Progress(p)) => on_progress(p),
+                    Some(Event::Done(r)) => return r.map_err(ClientError::Rpc),
+                    None => return Err(ClientError::Disconnected),
+                },
+                () = &mut cancel, if !cancelled => {
+                    cancelled = true;
+                    let _ = self.out.send(ClientFrame::Cancel { id });
+                }
+            }
+        }
+    }
+
+    /// Call a typed method and wait for its output.
+    pub async fn call<M: Method>(&self, args: &M::Args) -> Result<M::Output, ClientError> {
+        let params = serde_json::to_value(args).map_err(|e| ClientError::Decode(e.to_string()))?;
+        let value = self.call_raw(M::NAME, params, None, |_| {}, std::future::pending()).await?;
+        serde_json::from_value(value).map_err(|e| ClientError::Decode(e.to_string()))
+    }
+}
+
+/// The error both sides give when protocol versions differ: it says which side to update.
+pub fn version_mismatch(client: u32, app: u32, app_version: &str) -> RpcError {
+    let message = if client > app {
+        format!(
+            "erp-mcp speaks protocol {client} but the ERP Helper app (version {app_version}) speaks {app}; update the ERP Helper app."
+        )
+    } else {
+        format!("erp-mcp speaks protocol {client} but the ERP Helper app (version {app_version}) speaks {app}; update erp-mcp.")
+    };
+    RpcError::new(ErrorCode::VersionMismatch, message)
+}

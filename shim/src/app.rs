@@ -1,0 +1,232 @@
+//! The link to the ERP Helper app: one connection, opened on the first tool
+//! call and reused; reopened when the app restarts; the app started (detached)
+//! when nothing answers. Also `doctor`.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use erp_proto::client::{ClientError, Connection, Progress};
+use erp_proto::{ClientInfo, ErrorCode, RpcError};
+use serde_json::Value;
+
+/// How long to wait for a freshly started app to open its socket.
+const START_WAIT: Duration = Duration::from_secs(15);
+
+/// Whether and how to start the app when it is not running.
+#[derive(Debug, Clone)]
+pub enum Autostart {
+    /// Never start it.
+    Never,
+    /// Start this program (`None`: none was found).
+    Program(Option<PathBuf>),
+}
+
+impl Autostart {
+    /// `$ERP_HELPER_APP`, else `erp-helper` beside this binary, else on `PATH`.
+    pub fn from_env() -> Self {
+        if let Some(p) = std::env::var_os("ERP_HELPER_APP").filter(|p| !p.is_empty()) {
+            return Self::Program(Some(PathBuf::from(p)));
+        }
+        let name = format!("erp-helper{}", std::env::consts::EXE_SUFFIX);
+        let beside = std::env::current_exe().ok().and_then(|e| e.parent().map(|d| d.join(&name))).filter(|p| p.is_file());
+        let on_path = || {
+            std::env::var_os("PATH")
+                .and_then(|paths| std::env::split_paths(&paths).map(|d| d.join(&name)).find(|p| p.is_file()))
+        };
+        Self::Program(beside.or_else(on_path))
+    }
+}
+
+/// What went wrong reaching the app, in words a user can act on.
+#[derive(Debug)]
+pub(crate) enum LinkError {
+    NotRunning(String),
+    Disconnected,
+    Rpc(RpcError),
+    Other(String),
+}
+
+impl LinkError {
+    /// One sentence (plus the sign-in link when there is one).
+    pub(crate) fn for_user(&self) -> String {
+        match self {
+            Self::NotRunning(why) => format!(
+                "The ERP Helper app is not running and could not be started ({why}). Start ERP Helper, sign in, then try again."
+            ),
+            Self::Disconnected => {
+                "The ERP Helper app closed the connection (it quit or restarted) before answering. Try again.".into()
+            }
+            Self::Rpc(e) => match &e.sign_in_url {
+                Some(url) => format!("{} (Sign-in link: {url})", e.message),
+                None => e.message.clone(),
+            },
+            Self::Other(m) => format!("Could not talk to the ERP Helper app: {m}. Try again, or run `erp-mcp doctor`."),
+        }
+    }
+}
+
+impl From<ClientError> for LinkError {
+    fn from(e: ClientError) -> Self {
+        match e {
+            ClientError::NotRunning(p) => Self::NotRunning(format!("nothing answers at {p}")),
+            ClientError::Disconnected => Self::Disconnected,
+            ClientError::Rpc(e) => Self::Rpc(e),
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+
+/// The shim's side of the socket.
+pub struct AppLink {
+    socket: PathBuf,
+    autostart: Autostart,
+    conn: tokio::sync::Mutex<Option<Arc<Connection>>>,
+}
+
+fn me() -> ClientInfo {
+    ClientInfo { name: "erp-mcp".into(), version: env!("CARGO_PKG_VERSION").into(), mcp_client: None, mcp_client_version: None }
+}
+
+impl AppLink {
+    /// A link to the app at `socket`.
+    pub fn new(socket: PathBuf, autostart: Autostart) -> Self {
+        Self { socket, autostart, conn: tokio::sync::Mutex::new(None) }
+    }
+
+    /// The live connection: reused, reopened if the app restarted, the app
+    /// started if nothing answers.
+    async fn connection(&self, client: &ClientInfo) -> Result<Arc<Connection>, LinkError> {
+        let mut slot = self.conn.lock().await;
+        if let Some(c) = slot.as_ref().filter(|c| !c.is_closed()) {
+            return Ok(c.clone());
+        }
+        let conn = match Connection::connect(&self.socket, client.clone()).await {
+            Ok(c) => c,
+            Err(ClientError::NotRunning(_)) => self.start_app(client).await?,
+            Err(e) => return Err(e.into()),
+        };
+        let conn = Arc::new(conn);
+        *slot = Some(conn.clone());
+        Ok(conn)
+    }
+
+    async fn start_app(&self, client: &ClientInfo) -> Result<Connection, LinkError> {
+        let program = match &self.autostart {
+            Autostart::Never => return Err(LinkError::NotRunning("starting it automatically is turned off".into())),
+            Autostart::Program(None) => {
+                return Err(LinkError::NotRunning("erp-helper was not found beside erp-mcp or on PATH; set ERP_HELPER_APP".into()));
+            }
+            Autostart::Program(Some(p)) => p.clone(),
+        };
+        tracing::info!(program = %program.display(), "starting the ERP Helper app");
+        let mut cmd = std::process::Command::new(&program);
+        cmd.stdin(std::process::Stdio::null()).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
+        #[cfg(unix)]
+        {
+            // Its own process group: the host killing the shim's group must not kill the app.
+            use std::os::unix::process::CommandExt;
+            cmd.process_group(0);
+        }
+        cmd.spawn().map_err(|e| LinkError::NotRunning(format!("could not start {}: {e}", program.display())))?;
+        let deadline = Instant::now() + START_WAIT;
+        loop {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            match Connection::connect(&self.socket, client.clone()).await {
+                Ok(c) => return Ok(c),
+                Err(ClientError::NotRunning(_)) if Instant::now() < deadline => continue,
+                Err(ClientError::NotRunning(_)) => {
+                    return Err(LinkError::NotRunning(format!(
+                        "{} was started but did not open its socket within {} s",
+                        program.display(),
+                        START_WAIT.as_secs()
+                    )));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// Forward one tool call. `retry_safe`: may be sent again if the app went
+    /// away before answering (reads and idempotent writes).
+    pub(crate) async fn call(
+        &self,
+        tool: &str,
+        args: Value,
+        mcp_client: Option<(String, String)>,
+        mut on_progress: impl FnMut(Progress),
+        cancel: tokio_util::sync::CancellationToken,
+        retry_safe: bool,
+    ) -> Result<Value, LinkError> {
+        let mut client = me();
+        if let Some((name, version)) = mcp_client {
+            client.mcp_client = Some(name);
+            client.mcp_client_version = Some(version);
+        }
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let conn = self.connection(&client).await?;
+            let r = conn
+                .call_raw(tool, args.clone(), Some(client.clone()), &mut on_progress, cancel.clone().cancelled_owned())
+                .await;
+            match r {
+                Err(ClientError::Disconnected) if retry_safe && attempts == 1 && !cancel.is_cancelled() => {
+                    tracing::info!(tool, "the app went away; reconnecting once");
+                    continue;
+                }
+                other => return other.map_err(LinkError::from),
+            }
+        }
+    }
+}
+
+/// `erp-mcp doctor`: print each check and what to do; exit code 0 when all pass.
+pub(crate) async fn doctor(link: &AppLink, out: &mut impl Write) -> std::io::Result<i32> {
+    writeln!(out, "socket:      {}", link.socket.display())?;
+    let client = ClientInfo { name: "erp-mcp-doctor".into(), version: env!("CARGO_PKG_VERSION").into(), ..Default::default() };
+    let conn = match Connection::connect(&link.socket, client).await {
+        Ok(c) => c,
+        Err(ClientError::Rpc(e)) if e.code == ErrorCode::VersionMismatch => {
+            writeln!(out, "app:         FAIL  {}", e.message)?;
+            return Ok(1);
+        }
+        Err(e) => {
+            writeln!(out, "app:         FAIL  {e}. Start ERP Helper (or `erp-helper --headless`).")?;
+            return Ok(1);
+        }
+    };
+    writeln!(out, "app:         ok    version {}, protocol {}", conn.app_version(), erp_proto::PROTOCOL_VERSION)?;
+    let who = match conn.call::<erp_proto::tools::Whoami>(&Default::default()).await {
+        Ok(w) => w,
+        Err(e) => {
+            writeln!(out, "session:     FAIL  {e}")?;
+            return Ok(1);
+        }
+    };
+    use erp_proto::tools::SessionState;
+    match (who.state, who.email.as_deref(), who.authorized) {
+        (SessionState::SignedIn, Some(email), Some(false)) => {
+            writeln!(out, "session:     FAIL  {email} is signed in but not on the authorized-users list")?;
+            return Ok(1);
+        }
+        (SessionState::SignedIn, Some(email), _) => writeln!(out, "session:     ok    signed in as {email}")?,
+        (SessionState::Expired, email, _) => {
+            writeln!(out, "session:     FAIL  the session of {} expired; sign in again", email.unwrap_or("?"))?;
+            return Ok(1);
+        }
+        _ => {
+            writeln!(out, "session:     FAIL  not signed in; run `erp-helper signin` or use the tray menu")?;
+            return Ok(1);
+        }
+    }
+    match conn.call::<erp_proto::tools::GetActiveProjects>(&Default::default()).await {
+        Ok(p) => writeln!(out, "erp:         ok    {} reachable, {} active project(s)", who.erp_url, p.projects.len())?,
+        Err(e) => {
+            writeln!(out, "erp:         FAIL  {e}")?;
+            return Ok(1);
+        }
+    }
+    Ok(0)
+}

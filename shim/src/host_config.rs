@@ -1,0 +1,48 @@
+//! `erp-mcp config <host>`: the snippet each MCP host wants, with absolute paths.
+
+use std::path::Path;
+
+use serde_json::json;
+
+/// Hosts we know how to configure.
+pub(crate) const HOSTS: &[&str] = &["cursor", "claude", "vscode", "windsurf", "claude-code"];
+
+/// The config text for `host`, pointing at `exe`.
+pub(crate) fn snippet(host: &str, exe: &Path) -> Result<String, String> {
+    let command = exe.display().to_string();
+    let mcp_servers = || json!({"mcpServers": {"erp": {"command": command, "args": []}}});
+    let pretty = |v: serde_json::Value| serde_json::to_string_pretty(&v).expect("serialisable");
+    match host.to_lowercase().as_str() {
+        "cursor" => Ok(format!("// ~/.cursor/mcp.json\n{}", pretty(mcp_servers()))),
+        "claude" | "claude-desktop" => Ok(format!("// claude_desktop_config.json\n{}", pretty(mcp_servers()))),
+        "windsurf" => Ok(format!("// ~/.codeium/windsurf/mcp_config.json\n{}", pretty(mcp_servers()))),
+        "vscode" | "code" => Ok(format!(
+            "// .vscode/mcp.json (or your user mcp.json)\n{}",
+            pretty(json!({"servers": {"erp": {"type": "stdio", "command": command, "args": []}}}))
+        )),
+        "claude-code" => Ok(format!("claude mcp add erp -- {}", shell_quote(&command))),
+        other => Err(format!("unknown host {other:?}; known hosts: {}", HOSTS.join(", "))),
+    }
+}
+
+fn shell_quote(s: &str) -> String {
+    if s.chars().all(|c| c.is_ascii_alphanumeric() || "/._-".contains(c)) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_host_has_a_snippet_with_the_absolute_path() {
+        for h in HOSTS {
+            let s = snippet(h, Path::new("/opt/erp helper/erp-mcp")).unwrap();
+            assert!(s.contains("/opt/erp helper/erp-mcp"), "{h}: {s}");
+        }
+        assert!(snippet("notepad", Path::new("/x")).unwrap_err().contains("known hosts"));
+    }
+}

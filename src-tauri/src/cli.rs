@@ -1,0 +1,218 @@
+//! The command line: the app's modes and the verbs that talk to a running
+//! instance over its socket (`status`, `signin`, `signout`, `allow`, `audit`).
+
+use std::io::Read;
+
+use clap::{Parser, Subcommand};
+use erp_proto::admin::{self, Secret};
+use erp_proto::client::{ClientError, Connection};
+use erp_proto::tools::NoArgs;
+use erp_proto::ClientInfo;
+
+/// ERP Helper: signs you in to the ERP and lets your AI assistant read and fill your time logs.
+#[derive(Debug, Parser)]
+#[command(name = "erp-helper", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Verb>,
+    /// Run without any window (SSH sessions, servers, CI).
+    #[arg(long)]
+    headless: bool,
+    /// Run against the embedded ERP simulator (no ERP account needed).
+    #[arg(long)]
+    demo: bool,
+    /// Port of the demo simulator on 127.0.0.1 (0 = any free port).
+    #[arg(long, default_value_t = 0)]
+    demo_port: u16,
+    /// Keep the session in memory only (lost when the app quits).
+    #[arg(long)]
+    memory_session: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum Verb {
+    /// Show the session, the ERP, the authorized users and the connected apps.
+    Status {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sign in.
+    Signin {
+        /// Read an ERP token from standard input (it never appears on screen or in the chat).
+        #[arg(long)]
+        token_stdin: bool,
+        /// Demo mode: sign in as a simulator account (default jane@example.com).
+        #[arg(long, value_name = "EMAIL", num_args = 0..=1, default_missing_value = "")]
+        demo: Option<String>,
+    },
+    /// Sign out and delete the stored session.
+    Signout,
+    /// The authorized-users list (empty: any account the ERP accepts).
+    Allow {
+        #[command(subcommand)]
+        action: AllowAction,
+    },
+    /// Recent writes made through ERP Helper, newest first.
+    Audit {
+        /// How many.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AllowAction {
+    /// Show the list.
+    List,
+    /// Add an email or an @domain.
+    Add {
+        /// e.g. jane@example.com or @example.com
+        entry: String,
+    },
+    /// Remove an entry.
+    Remove {
+        /// The entry to remove.
+        entry: String,
+    },
+}
+
+fn init_logging() {
+    let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into());
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .try_init();
+}
+
+/// The process entry point; returns the exit code.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    init_logging();
+    let rt = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("erp-helper: {e}");
+            return 1;
+        }
+    };
+    let result = rt.block_on(async {
+        match cli.command {
+            None => {
+                // The desktop shell arrives with the GUI; until then the app is headless.
+                let _ = cli.headless;
+                crate::headless::run(crate::headless::Options {
+                    demo: cli.demo,
+                    demo_port: cli.demo_port,
+                    memory_session: cli.memory_session,
+                })
+                .await
+                .map(|()| 0)
+            }
+            Some(verb) => verb_main(verb).await,
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("erp-helper: {e:#}");
+            1
+        }
+    }
+}
+
+async fn connect() -> anyhow::Result<Connection> {
+    let socket = erp_proto::socket::socket_path();
+    let me = ClientInfo { name: "erp-helper-cli".into(), version: erp_core::APP_VERSION.into(), ..Default::default() };
+    Connection::connect(&socket, me).await.map_err(|e| match e {
+        ClientError::NotRunning(_) => anyhow::anyhow!("ERP Helper is not running. Start it (or `erp-helper --headless`) first."),
+        other => anyhow::anyhow!("{other}"),
+    })
+}
+
+fn print_session(v: &admin::SessionView) {
+    use erp_proto::tools::SessionState;
+    match (v.state, &v.email) {
+        (SessionState::SignedIn, Some(e)) => {
+            println!("Signed in as {e} (via {}).", v.signed_in_via.as_deref().unwrap_or("?"));
+            println!("Session stored in: {}", v.storage);
+        }
+        (SessionState::Expired, Some(e)) => println!("The session of {e} expired; sign in again."),
+        _ => println!("Not signed in."),
+    }
+}
+
+fn print_allowlist(l: &admin::AllowlistView) {
+    if l.entries.is_empty() {
+        println!("Authorized users: anyone the ERP accepts (the list is empty).");
+    } else {
+        println!("Authorized users{}:", if l.locked { " (set by MCP_AUTHORIZED_USERS; locked)" } else { "" });
+        for e in &l.entries {
+            println!("  {e}");
+        }
+    }
+}
+
+async fn verb_main(verb: Verb) -> anyhow::Result<i32> {
+    let conn = connect().await?;
+    let rpc = |e: ClientError| anyhow::anyhow!("{e}");
+    match verb {
+        Verb::Status { json } => {
+            let s = conn.call::<admin::Status>(&NoArgs {}).await.map_err(rpc)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&s)?);
+                return Ok(0);
+            }
+            println!("ERP Helper {} (protocol {}){}", s.app_version, s.protocol, if s.demo { " — demo mode" } else { "" });
+            println!("ERP: {}", s.erp_api_url);
+            print_session(&s.session);
+            print_allowlist(&s.allowlist);
+            println!("Connected apps: {}", s.clients.len());
+            for c in &s.clients {
+                let who = c.client.mcp_client.as_deref().unwrap_or(&c.client.name);
+                println!("  {who} (connected {} s)", c.connected_secs);
+            }
+        }
+        Verb::Signin { token_stdin: true, .. } => {
+            let mut token = String::new();
+            std::io::stdin().read_to_string(&mut token)?;
+            let token = token.trim();
+            if token.is_empty() {
+                anyhow::bail!("no token on standard input");
+            }
+            let v = conn.call::<admin::SignInToken>(&admin::SignInTokenArgs { token: Secret::new(token) }).await.map_err(rpc)?;
+            print_session(&v);
+        }
+        Verb::Signin { demo: Some(email), .. } => {
+            let email = (!email.is_empty()).then_some(email);
+            let v = conn.call::<admin::SignInDemo>(&admin::SignInDemoArgs { email }).await.map_err(rpc)?;
+            print_session(&v);
+        }
+        Verb::Signin { .. } => {
+            anyhow::bail!("choose how: `erp-helper signin --token-stdin` (paste a token) or, in demo mode, `--demo`")
+        }
+        Verb::Signout => {
+            let v = conn.call::<admin::SignOut>(&NoArgs {}).await.map_err(rpc)?;
+            print_session(&v);
+        }
+        Verb::Allow { action } => {
+            let l = match action {
+                AllowAction::List => conn.call::<admin::AllowList>(&NoArgs {}).await,
+                AllowAction::Add { entry } => conn.call::<admin::AllowAdd>(&admin::AllowEntryArgs { entry }).await,
+                AllowAction::Remove { entry } => conn.call::<admin::AllowRemove>(&admin::AllowEntryArgs { entry }).await,
+            }
+            .map_err(rpc)?;
+            print_allowlist(&l);
+        }
+        Verb::Audit { limit } => {
+            let a = conn.call::<admin::Audit>(&admin::AuditArgs { limit: Some(limit) }).await.map_err(rpc)?;
+            if a.entries.is_empty() {
+                println!("No writes yet.");
+            }
+            for e in a.entries {
+                println!("{}  {:<6} {:<22} {}  [{} as {}]", e.time, e.outcome, e.tool, e.detail, e.client, e.user);
+            }
+        }
+    }
+    Ok(0)
+}

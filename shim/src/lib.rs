@@ -29,7 +29,7 @@ pub struct Args {
     #[arg(long, global = true)]
     pub socket: Option<PathBuf>,
     /// Never start the app; report that it is not running instead.
-    #[arg(long, global = true, env = "ERP_MCP_NO_AUTOSTART")]
+    #[arg(long, global = true, env = "ERP_MCP_NO_AUTOSTART", value_parser = clap::builder::BoolishValueParser::new())]
     pub no_autostart: bool,
     /// Log filter for stderr, e.g. `debug` (env RUST_LOG).
     #[arg(long, global = true)]

@@ -48,6 +48,8 @@ enum Verb {
     },
     /// Sign out and delete the stored session.
     Signout,
+    /// Quit the running app.
+    Quit,
     /// The authorized-users list (empty: any account the ERP accepts).
     Allow {
         #[command(subcommand)]
@@ -194,6 +196,10 @@ async fn verb_main(verb: Verb) -> anyhow::Result<i32> {
         Verb::Signout => {
             let v = conn.call::<admin::SignOut>(&NoArgs {}).await.map_err(rpc)?;
             print_session(&v);
+        }
+        Verb::Quit => {
+            conn.call::<admin::Quit>(&NoArgs {}).await.map_err(rpc)?;
+            println!("ERP Helper is quitting.");
         }
         Verb::Allow { action } => {
             let l = match action {

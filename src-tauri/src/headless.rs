@@ -65,7 +65,10 @@ pub(crate) async fn run(opts: Options) -> anyhow::Result<()> {
 
     let shutdown = CancellationToken::new();
     let server = tokio::spawn(erp_core::ipc::serve(listener, core.clone(), shutdown.clone()));
-    wait_for_signal().await;
+    tokio::select! {
+        () = wait_for_signal() => {}
+        () = core.quit_requested() => {}
+    }
     eprintln!("erp-helper: shutting down");
     shutdown.cancel();
     let _ = server.await;

@@ -90,6 +90,7 @@ struct State {
     clients: Mutex<BTreeMap<u64, (ClientInfo, Instant)>>,
     next_client: AtomicU64,
     session_tx: watch::Sender<SessionView>,
+    quit: tokio_util::sync::CancellationToken,
 }
 
 /// Cheap, cloneable handle on the core.
@@ -161,6 +162,7 @@ impl CoreHandle {
             clients: Mutex::default(),
             next_client: AtomicU64::new(1),
             session_tx,
+            quit: tokio_util::sync::CancellationToken::new(),
         }));
         core.publish();
         Ok(core)
@@ -402,6 +404,16 @@ impl CoreHandle {
             .values()
             .map(|(c, t)| ConnectedClient { client: c.clone(), connected_secs: t.elapsed().as_secs() })
             .collect()
+    }
+
+    /// Ask the app to quit (the `Quit` menu item, `erp-helper quit`).
+    pub fn request_quit(&self) {
+        self.0.quit.cancel();
+    }
+
+    /// Fires when someone asked the app to quit.
+    pub fn quit_requested(&self) -> tokio_util::sync::WaitForCancellationFutureOwned {
+        self.0.quit.clone().cancelled_owned()
     }
 
     /// `app_status`.

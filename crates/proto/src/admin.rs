@@ -78,6 +78,8 @@ admin! {
     AllowRemove = "app_allow_remove", AllowEntryArgs => AllowlistView;
     /// The newest audit-log entries, newest first.
     Audit = "app_audit", AuditArgs => AuditOutput;
+    /// Quit the app.
+    Quit = "app_quit", NoArgs => NoArgs;
 }
 
 /// The session as anyone may see it: never the token.

@@ -44,11 +44,19 @@ impl Ctx {
 
 fn parse<A: DeserializeOwned>(params: Value) -> Result<A> {
     let params = if params.is_null() { Value::Object(Default::default()) } else { params };
-    serde_json::from_value(params).map_err(|e| {
-        let msg = e.to_string();
-        // serde says e.g. "missing field `date`" or "unknown field `email`, expected one of ...".
-        let msg = msg.split(", expected").next().unwrap_or(&msg).to_string();
-        CoreError::invalid(format!("Invalid arguments: {msg}."))
+    serde_path_to_error::deserialize(params).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        // serde lists every accepted field after an unknown one; the schema already says that.
+        let inner = match inner.split_once(", expected one of") {
+            Some((head, _)) if inner.starts_with("unknown field") => head.to_string(),
+            _ => inner,
+        };
+        if path == "." || path.is_empty() {
+            CoreError::invalid(format!("Invalid arguments: {inner}."))
+        } else {
+            CoreError::invalid(format!("Invalid arguments: {path}: {inner}."))
+        }
     })
 }
 

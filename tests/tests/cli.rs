@@ -1,0 +1,251 @@
+//! The real `erp-helper` binary: headless mode, the CLI verbs over the socket,
+//! the session surviving a restart, single instance, autostart from erp-mcp,
+//! `erp-mcp doctor`, demo mode, and no token anywhere it should not be.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use erp_e2e::{bin, spawn_mcp, Harness};
+use erp_sim::{Sim, SimConfig};
+use serde_json::json;
+
+const JANE: &str = "jane@example.com";
+
+struct Env {
+    dir: tempfile::TempDir,
+    vars: Vec<(String, String)>,
+}
+
+impl Env {
+    fn new(api: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let vars = vec![
+            ("ERP_API_BASE_URL".into(), api.to_string()),
+            ("ERP_HELPER_CONFIG_DIR".into(), dir.path().join("config").display().to_string()),
+            ("ERP_HELPER_DATA_DIR".into(), dir.path().join("data").display().to_string()),
+            ("ERP_HELPER_SOCKET".into(), dir.path().join("run/erp.sock").display().to_string()),
+            ("RUST_LOG".into(), "debug".into()),
+        ];
+        Self { dir, vars }
+    }
+
+    fn socket(&self) -> PathBuf {
+        self.dir.path().join("run/erp.sock")
+    }
+
+    fn cmd(&self, name: &str, args: &[&str]) -> Command {
+        let mut c = Command::new(bin(name));
+        c.args(args).env_remove("MCP_AUTHORIZED_USERS").env_remove("ERP_MCP_NO_AUTOSTART").env_remove("ERP_HELPER_APP");
+        for (k, v) in &self.vars {
+            c.env(k, v);
+        }
+        c
+    }
+
+    fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        let mut c = self.cmd("erp-helper", args);
+        c.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        if let Some(s) = stdin {
+            child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
+        }
+        drop(child.stdin.take());
+        child.wait_with_output().unwrap()
+    }
+
+    /// Start `erp-helper --headless` with its output in files; wait until it answers.
+    fn start_app(&self, extra: &[&str], log: &str) -> std::process::Child {
+        let out = std::fs::File::create(self.dir.path().join(format!("{log}.out"))).unwrap();
+        let err = std::fs::File::create(self.dir.path().join(format!("{log}.err"))).unwrap();
+        let mut args = vec!["--headless"];
+        args.extend_from_slice(extra);
+        let child = self.cmd("erp-helper", &args).stdout(out).stderr(err).spawn().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if self.run(&["status"], None).status.success() {
+                return child;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("erp-helper did not start: {}", std::fs::read_to_string(self.dir.path().join(format!("{log}.err"))).unwrap());
+    }
+
+    fn wait_exit(&self, child: &mut std::process::Child) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if child.try_wait().unwrap().is_some() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        panic!("app did not exit");
+    }
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn all_text_under(dir: &Path, skip: &Path) -> Vec<(PathBuf, String)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = entry.path();
+        if p == skip {
+            continue;
+        }
+        if p.is_dir() {
+            out.extend(all_text_under(&p, skip));
+        } else if let Ok(bytes) = std::fs::read(&p) {
+            out.push((p, String::from_utf8_lossy(&bytes).into_owned()));
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cli_verbs_session_restart_single_instance_and_no_token_leaks() {
+    let sim = Sim::start(SimConfig::default()).await.unwrap();
+    let token = sim.token_for(JANE).unwrap();
+    let env = Env::new(&sim.api_url());
+    let mut outputs = Vec::new();
+
+    let mut app = env.start_app(&[], "app1");
+    let s = env.run(&["status"], None);
+    assert!(stdout(&s).contains("Not signed in."), "{}", stdout(&s));
+
+    // A token that the ERP refuses is not kept.
+    let bad = env.run(&["signin", "--token-stdin"], Some(&"b".repeat(40)));
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("the ERP does not accept this token"));
+
+    let ok = env.run(&["signin", "--token-stdin"], Some(&format!("Token {token}\n")));
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert!(stdout(&ok).contains("Signed in as jane@example.com (via token)."), "{}", stdout(&ok));
+    let session_file = env.dir.path().join("data/secret/session.json");
+    assert!(stdout(&ok).contains(&session_file.display().to_string()));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&session_file).unwrap().permissions().mode() & 0o777, 0o600);
+        let sock = std::fs::metadata(env.socket()).unwrap().permissions().mode() & 0o777;
+        assert_eq!(sock, 0o600);
+        let dir = std::fs::metadata(env.socket().parent().unwrap()).unwrap().permissions().mode() & 0o777;
+        assert_eq!(dir, 0o700);
+    }
+
+    // Allowlist.
+    let add = env.run(&["allow", "add", "@Example.com"], None);
+    assert!(stdout(&add).contains("  @example.com"), "{}", stdout(&add));
+    let bad = env.run(&["allow", "add", "not an email"], None);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("entry must be an email"));
+    let rm = env.run(&["allow", "remove", "@example.com"], None);
+    assert!(stdout(&rm).contains("anyone the ERP accepts"), "{}", stdout(&rm));
+
+    // A write through the shim, then the audit log shows it.
+    let mcp = spawn_mcp(&env.socket(), "cursor", &[("ERP_MCP_NO_AUTOSTART", "1")]).await;
+    let d = (erp_e2e::monday(-3) + chrono::Duration::days(1)).to_string();
+    mcp.ok("create_or_update_log", json!({"date": d, "description": "CLI test", "hours": 3, "project_id": 412})).await;
+    let audit = env.run(&["audit"], None);
+    assert!(stdout(&audit).contains("create_or_update_log") && stdout(&audit).contains("[cursor 9.9.9 as jane@example.com]"), "{}", stdout(&audit));
+
+    // Single instance: a second app refuses to start and says why.
+    let second = env.run(&["--headless"], None);
+    assert!(!second.status.success());
+    assert!(String::from_utf8_lossy(&second.stderr).contains("already running"), "{}", String::from_utf8_lossy(&second.stderr));
+    outputs.push(second);
+
+    // Restart: the session is still there.
+    assert!(env.run(&["quit"], None).status.success());
+    env.wait_exit(&mut app);
+    assert!(!env.socket().exists(), "socket left behind");
+    let mut app = env.start_app(&[], "app2");
+    let s = env.run(&["status"], None);
+    assert!(stdout(&s).contains("Signed in as jane@example.com"), "{}", stdout(&s));
+    mcp.ok("get_active_projects", json!({})).await;
+
+    let out = env.run(&["signout"], None);
+    assert!(stdout(&out).contains("Not signed in."));
+    assert!(!session_file.exists());
+    assert!(env.run(&["quit"], None).status.success());
+    env.wait_exit(&mut app);
+
+    // No token in any output or file, except the session file while signed in (now gone).
+    for o in &outputs {
+        assert!(!String::from_utf8_lossy(&o.stdout).contains(&token));
+        assert!(!String::from_utf8_lossy(&o.stderr).contains(&token));
+    }
+    for (path, text) in all_text_under(env.dir.path(), &session_file) {
+        assert!(!text.contains(&token), "token found in {}", path.display());
+    }
+    assert!(std::fs::read_to_string(env.dir.path().join("app1.err")).unwrap().contains("signed in"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn erp_mcp_starts_the_app_when_nothing_answers() {
+    let sim = Sim::start(SimConfig::default()).await.unwrap();
+    let env = Env::new(&sim.api_url());
+    let app = bin("erp-helper");
+    let mut env_vars: Vec<(&str, &str)> =
+        env.vars.iter().filter(|(k, _)| k != "RUST_LOG").map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    env_vars.push(("ERP_HELPER_APP", app.to_str().unwrap()));
+    let mcp = spawn_mcp(&env.socket(), "e2e", &env_vars).await;
+    let who = mcp.ok("whoami", json!({})).await;
+    assert_eq!(who["state"], "signed_out");
+    assert!(env.run(&["status"], None).status.success());
+    assert!(env.run(&["quit"], None).status.success());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn doctor_reports_each_check() {
+    let h = Harness::start().await;
+    let doctor = |h: &Harness| {
+        Command::new(bin("erp-mcp")).arg("doctor").env("ERP_HELPER_SOCKET", &h.socket).output().unwrap()
+    };
+    let o = doctor(&h);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("app:         ok") && stdout(&o).contains("session:     FAIL  not signed in"), "{}", stdout(&o));
+    h.sign_in(JANE).await;
+    let o = doctor(&h);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).contains("erp:         ok") && stdout(&o).contains("4 active project(s)"), "{}", stdout(&o));
+    let dir = tempfile::tempdir().unwrap();
+    let o = Command::new(bin("erp-mcp")).arg("doctor").env("ERP_HELPER_SOCKET", dir.path().join("x.sock")).output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("app:         FAIL"), "{}", stdout(&o));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn config_prints_a_snippet_with_the_absolute_path() {
+    let o = Command::new(bin("erp-mcp")).args(["config", "cursor"]).output().unwrap();
+    let text = stdout(&o);
+    let exe = bin("erp-mcp").canonicalize().unwrap();
+    assert!(text.contains("\"mcpServers\"") && text.contains(exe.to_str().unwrap()), "{text}");
+    let o = Command::new(bin("erp-mcp")).args(["config", "emacs"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn demo_mode_runs_the_main_job_with_no_account() {
+    let env = Env::new("https://unused.invalid/api/v1/");
+    let mut app = env.start_app(&["--demo"], "demo");
+    let s = env.run(&["signin", "--demo"], None);
+    assert!(stdout(&s).contains("Signed in as jane@example.com (via demo)."), "{}", stdout(&s));
+    let mcp = spawn_mcp(&env.socket(), "e2e", &[("ERP_MCP_NO_AUTOSTART", "1")]).await;
+    let w = erp_e2e::monday(-1);
+    let week = mcp.ok("get_week_logs", json!({"week_starting": w.to_string()})).await;
+    assert_eq!(week["total"]["hours"], 40);
+    let next = erp_e2e::monday(0);
+    let fill = mcp
+        .ok("fill_logs_for_days", json!({"start_date": next.to_string(), "end_date": (next + chrono::Duration::days(4)).to_string(),
+                                         "project_name": "backend", "description": "Demo"}))
+        .await;
+    assert_eq!(fill["created"], 5);
+    assert!(env.run(&["quit"], None).status.success());
+    env.wait_exit(&mut app);
+    let err = std::fs::read_to_string(env.dir.path().join("demo.err")).unwrap();
+    assert!(err.contains("Demo mode") && err.contains("erp-helper signin --demo"), "{err}");
+}

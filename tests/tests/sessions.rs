@@ -1,0 +1,130 @@
+//! Many clients at once, app restarts, progress and cancellation over the socket.
+
+use std::sync::{Arc, Mutex};
+
+use chrono::Duration;
+use erp_e2e::{monday, Harness};
+use erp_proto::client::Connection;
+use erp_proto::ClientInfo;
+use serde_json::json;
+
+const JANE: &str = "jane@example.com";
+
+#[tokio::test]
+async fn two_shims_at_once_through_one_app() {
+    let h = Harness::signed_in(JANE).await;
+    let (cursor, claude) = tokio::join!(h.mcp_as("cursor"), h.mcp_as("claude-desktop"));
+    let w1 = monday(-10);
+    let w2 = monday(-9);
+    let fill = |w: chrono::NaiveDate, desc: &str| {
+        json!({"start_date": w.to_string(), "end_date": (w + Duration::days(4)).to_string(), "project_id": 412, "description": desc})
+    };
+    let (a, b, c, d) = tokio::join!(
+        cursor.ok("fill_logs_for_days", fill(w1, "From Cursor")),
+        claude.ok("fill_logs_for_days", fill(w2, "From Claude")),
+        cursor.ok("get_active_projects", json!({})),
+        claude.ok("get_log_labels", json!({})),
+    );
+    assert_eq!((a["created"].clone(), b["created"].clone()), (json!(5), json!(5)));
+    assert!(c["projects"].as_array().unwrap().len() == 4 && !d["labels"].as_array().unwrap().is_empty());
+
+    // The app lists both hosts by the names they gave in initialize.
+    let mut hosts: Vec<String> = h.core.connected_clients().into_iter().filter_map(|c| c.client.mcp_client).collect();
+    hosts.sort();
+    assert_eq!(hosts, ["claude-desktop", "cursor"]);
+    // And the audit log says which host wrote what.
+    let audit = h.core.audit_recent(10).unwrap();
+    assert!(audit.iter().any(|e| e.client == "cursor 9.9.9" && e.tool == "fill_logs_for_days" && e.outcome == "ok"));
+    assert!(audit.iter().any(|e| e.client == "claude-desktop 9.9.9"));
+}
+
+#[tokio::test]
+async fn tool_call_when_the_app_restarts_between_calls() {
+    let mut h = Harness::signed_in(JANE).await;
+    let mcp = h.mcp().await;
+    mcp.ok("get_active_projects", json!({})).await;
+    h.stop_app().await;
+    let msg = mcp.err("get_active_projects", json!({})).await;
+    assert!(msg.contains("not running"), "{msg}");
+    h.restart_app().await;
+    // The stored session survived and the shim reconnects by itself.
+    mcp.ok("get_active_projects", json!({})).await;
+}
+
+#[tokio::test]
+async fn a_fill_sends_progress_per_week_and_a_connection_carries_many_calls() {
+    let h = Harness::signed_in(JANE).await;
+    let me = ClientInfo { name: "e2e-socket".into(), version: "1".into(), ..Default::default() };
+    let conn = Arc::new(Connection::connect(&h.socket, me).await.unwrap());
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let start = monday(-20);
+    let args = json!({"start_date": start.to_string(), "end_date": (start + Duration::days(20)).to_string(),
+                      "project_id": 518, "description": "Progress"});
+    let s = seen.clone();
+    let fill = conn.call_raw("fill_logs_for_days", args, None, move |p| s.lock().unwrap().push(p), std::future::pending());
+    let reads = futures_reads(&conn);
+    let (fill, reads) = tokio::join!(fill, reads);
+    assert_eq!(fill.unwrap()["created"], 21);
+    assert_eq!(reads, 10);
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 3, "{seen:?}");
+    assert_eq!(seen.last().unwrap().progress, 21.0);
+    assert_eq!(seen.last().unwrap().total, Some(21.0));
+}
+
+async fn futures_reads(conn: &Connection) -> usize {
+    let mut ok = 0;
+    for _ in 0..10 {
+        if conn.call_raw("get_log_labels", json!({}), None, |_| {}, std::future::pending()).await.is_ok() {
+            ok += 1;
+        }
+    }
+    ok
+}
+
+#[tokio::test]
+async fn a_cancelled_call_answers_cancelled() {
+    let h = Harness::with(
+        erp_sim::SimConfig { latency: std::time::Duration::from_millis(300), ..Default::default() },
+        &[],
+    )
+    .await;
+    h.sign_in(JANE).await;
+    let me = ClientInfo { name: "e2e-socket".into(), version: "1".into(), ..Default::default() };
+    let conn = Connection::connect(&h.socket, me).await.unwrap();
+    let cancel = tokio::time::sleep(std::time::Duration::from_millis(100));
+    let r = conn.call_raw("get_active_projects", json!({}), None, |_| {}, cancel).await;
+    match r {
+        Err(erp_proto::client::ClientError::Rpc(e)) => assert_eq!(e.code, erp_proto::ErrorCode::Cancelled),
+        other => panic!("{other:?}"),
+    }
+    // The connection is still good.
+    assert!(conn.call_raw("whoami", json!({}), None, |_| {}, std::future::pending()).await.is_ok());
+}
+
+#[tokio::test]
+async fn a_frame_over_the_size_cap_closes_only_that_connection() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let h = Harness::signed_in(JANE).await;
+    let mut raw = tokio::net::UnixStream::connect(&h.socket).await.unwrap();
+    raw.write_all(b"{\"type\":\"hello\",\"protocol\":1,\"client\":{\"name\":\"x\",\"version\":\"1\"}}\n").await.unwrap();
+    let big = vec![b'a'; erp_proto::MAX_FRAME_BYTES + 2];
+    let _ = raw.write_all(&big).await;
+    let mut answer = String::new();
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), raw.read_to_string(&mut answer)).await;
+    assert!(answer.contains("\"type\":\"hello\"") && answer.contains("frame larger than"), "{answer}");
+    // Others are unaffected.
+    h.mcp().await.ok("whoami", json!({})).await;
+}
+
+#[tokio::test]
+async fn a_version_mismatch_says_which_side_to_update() {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let h = Harness::start().await;
+    let raw = tokio::net::UnixStream::connect(&h.socket).await.unwrap();
+    let (r, mut w) = raw.into_split();
+    w.write_all(b"{\"type\":\"hello\",\"protocol\":99,\"client\":{\"name\":\"erp-mcp\",\"version\":\"9\"}}\n").await.unwrap();
+    let mut line = String::new();
+    BufReader::new(r).read_line(&mut line).await.unwrap();
+    assert!(line.contains("version_mismatch") && line.contains("update the ERP Helper app"), "{line}");
+}

@@ -30,7 +30,8 @@ impl Autostart {
             return Self::Program(Some(PathBuf::from(p)));
         }
         let name = format!("erp-helper{}", std::env::consts::EXE_SUFFIX);
-        let beside = std::env::current_exe().ok().and_then(|e| e.parent().map(|d| d.join(&name))).filter(|p| p.is_file());
+        let beside =
+            std::env::current_exe().ok().and_then(|e| e.parent().map(|d| d.join(&name))).filter(|p| p.is_file());
         let on_path = || {
             std::env::var_os("PATH")
                 .and_then(|paths| std::env::split_paths(&paths).map(|d| d.join(&name)).find(|p| p.is_file()))
@@ -86,7 +87,12 @@ pub struct AppLink {
 }
 
 fn me() -> ClientInfo {
-    ClientInfo { name: "erp-mcp".into(), version: env!("CARGO_PKG_VERSION").into(), mcp_client: None, mcp_client_version: None }
+    ClientInfo {
+        name: "erp-mcp".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        mcp_client: None,
+        mcp_client_version: None,
+    }
 }
 
 impl AppLink {
@@ -116,7 +122,9 @@ impl AppLink {
         let program = match &self.autostart {
             Autostart::Never => return Err(LinkError::NotRunning("starting it automatically is turned off".into())),
             Autostart::Program(None) => {
-                return Err(LinkError::NotRunning("erp-helper was not found beside erp-mcp or on PATH; set ERP_HELPER_APP".into()));
+                return Err(LinkError::NotRunning(
+                    "erp-helper was not found beside erp-mcp or on PATH; set ERP_HELPER_APP".into(),
+                ));
             }
             Autostart::Program(Some(p)) => p.clone(),
         };
@@ -185,7 +193,8 @@ impl AppLink {
 /// `erp-mcp doctor`: print each check and what to do; exit code 0 when all pass.
 pub(crate) async fn doctor(link: &AppLink, out: &mut impl Write) -> std::io::Result<i32> {
     writeln!(out, "socket:      {}", link.socket.display())?;
-    let client = ClientInfo { name: "erp-mcp-doctor".into(), version: env!("CARGO_PKG_VERSION").into(), ..Default::default() };
+    let client =
+        ClientInfo { name: "erp-mcp-doctor".into(), version: env!("CARGO_PKG_VERSION").into(), ..Default::default() };
     let conn = match Connection::connect(&link.socket, client).await {
         Ok(c) => c,
         Err(ClientError::Rpc(e)) if e.code == ErrorCode::VersionMismatch => {

@@ -2,10 +2,7 @@
 
 /// Log to stderr with `filter` (or `RUST_LOG`, or `warn`).
 pub fn init_stderr(filter: Option<&str>) {
-    let filter = filter
-        .map(str::to_string)
-        .or_else(|| std::env::var("RUST_LOG").ok())
-        .unwrap_or_else(|| "warn".into());
+    let filter = filter.map(str::to_string).or_else(|| std::env::var("RUST_LOG").ok()).unwrap_or_else(|| "warn".into());
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(false)

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use erp_proto::tools::{catalogue, ToolSpec};
+use erp_proto::tools::{ToolSpec, catalogue};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation, InitializeResult,
     ListToolsResult, PaginatedRequestParams, ProgressNotificationParam, ServerCapabilities, ServerConfig, Tool,

@@ -4,10 +4,10 @@
 use std::io::Read;
 
 use clap::{Parser, Subcommand};
+use erp_proto::ClientInfo;
 use erp_proto::admin::{self, Secret};
 use erp_proto::client::{ClientError, Connection};
 use erp_proto::tools::NoArgs;
-use erp_proto::ClientInfo;
 
 /// ERP Helper: signs you in to the ERP and lets your AI assistant read and fill your time logs.
 #[derive(Debug, Parser)]
@@ -127,7 +127,9 @@ async fn connect() -> anyhow::Result<Connection> {
     let socket = erp_proto::socket::socket_path();
     let me = ClientInfo { name: "erp-helper-cli".into(), version: erp_core::APP_VERSION.into(), ..Default::default() };
     Connection::connect(&socket, me).await.map_err(|e| match e {
-        ClientError::NotRunning(_) => anyhow::anyhow!("ERP Helper is not running. Start it (or `erp-helper --headless`) first."),
+        ClientError::NotRunning(_) => {
+            anyhow::anyhow!("ERP Helper is not running. Start it (or `erp-helper --headless`) first.")
+        }
         other => anyhow::anyhow!("{other}"),
     })
 }
@@ -165,7 +167,12 @@ async fn verb_main(verb: Verb) -> anyhow::Result<i32> {
                 println!("{}", serde_json::to_string_pretty(&s)?);
                 return Ok(0);
             }
-            println!("ERP Helper {} (protocol {}){}", s.app_version, s.protocol, if s.demo { " — demo mode" } else { "" });
+            println!(
+                "ERP Helper {} (protocol {}){}",
+                s.app_version,
+                s.protocol,
+                if s.demo { " — demo mode" } else { "" }
+            );
             println!("ERP: {}", s.erp_api_url);
             print_session(&s.session);
             print_allowlist(&s.allowlist);
@@ -182,7 +189,10 @@ async fn verb_main(verb: Verb) -> anyhow::Result<i32> {
             if token.is_empty() {
                 anyhow::bail!("no token on standard input");
             }
-            let v = conn.call::<admin::SignInToken>(&admin::SignInTokenArgs { token: Secret::new(token) }).await.map_err(rpc)?;
+            let v = conn
+                .call::<admin::SignInToken>(&admin::SignInTokenArgs { token: Secret::new(token) })
+                .await
+                .map_err(rpc)?;
             print_session(&v);
         }
         Verb::Signin { demo: Some(email), .. } => {
@@ -205,7 +215,9 @@ async fn verb_main(verb: Verb) -> anyhow::Result<i32> {
             let l = match action {
                 AllowAction::List => conn.call::<admin::AllowList>(&NoArgs {}).await,
                 AllowAction::Add { entry } => conn.call::<admin::AllowAdd>(&admin::AllowEntryArgs { entry }).await,
-                AllowAction::Remove { entry } => conn.call::<admin::AllowRemove>(&admin::AllowEntryArgs { entry }).await,
+                AllowAction::Remove { entry } => {
+                    conn.call::<admin::AllowRemove>(&admin::AllowEntryArgs { entry }).await
+                }
             }
             .map_err(rpc)?;
             print_allowlist(&l);

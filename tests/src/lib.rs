@@ -16,7 +16,7 @@ use rmcp::model::{CallToolRequestParams, CallToolResult};
 use rmcp::service::RunningService;
 use rmcp::transport::{ConfigureCommandExt, TokioChildProcess};
 use rmcp::{RoleClient, ServiceExt};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use tempfile::TempDir;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -101,7 +101,10 @@ impl Harness {
         config_from(&self.env)
     }
 
-    async fn serve(env: &[(String, String)], store: Arc<MemoryStore>) -> (CoreHandle, CancellationToken, JoinHandle<()>) {
+    async fn serve(
+        env: &[(String, String)],
+        store: Arc<MemoryStore>,
+    ) -> (CoreHandle, CancellationToken, JoinHandle<()>) {
         let config = config_from(env);
         let listener = erp_core::ipc::bind(&config.socket).await.expect("bind socket");
         let store: Arc<dyn SessionStore> = store;

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use erp_e2e::{bin, spawn_mcp, Harness};
+use erp_e2e::{Harness, bin, spawn_mcp};
 use erp_sim::{Sim, SimConfig};
 use serde_json::json;
 
@@ -61,7 +61,7 @@ impl Env {
         let err = std::fs::File::create(self.dir.path().join(format!("{log}.err"))).unwrap();
         let mut args = vec!["--headless"];
         args.extend_from_slice(extra);
-        let child = self.cmd("erp-helper", &args).stdout(out).stderr(err).spawn().unwrap();
+        let mut child = self.cmd("erp-helper", &args).stdout(out).stderr(err).spawn().unwrap();
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
             if self.run(&["status"], None).status.success() {
@@ -69,7 +69,12 @@ impl Env {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        panic!("erp-helper did not start: {}", std::fs::read_to_string(self.dir.path().join(format!("{log}.err"))).unwrap());
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!(
+            "erp-helper did not start: {}",
+            std::fs::read_to_string(self.dir.path().join(format!("{log}.err"))).unwrap()
+        );
     }
 
     fn wait_exit(&self, child: &mut std::process::Child) {
@@ -150,12 +155,21 @@ async fn cli_verbs_session_restart_single_instance_and_no_token_leaks() {
     let d = (erp_e2e::monday(-3) + chrono::Duration::days(1)).to_string();
     mcp.ok("create_or_update_log", json!({"date": d, "description": "CLI test", "hours": 3, "project_id": 412})).await;
     let audit = env.run(&["audit"], None);
-    assert!(stdout(&audit).contains("create_or_update_log") && stdout(&audit).contains("[cursor 9.9.9 as jane@example.com]"), "{}", stdout(&audit));
+    assert!(
+        stdout(&audit).contains("create_or_update_log")
+            && stdout(&audit).contains("[cursor 9.9.9 as jane@example.com]"),
+        "{}",
+        stdout(&audit)
+    );
 
     // Single instance: a second app refuses to start and says why.
     let second = env.run(&["--headless"], None);
     assert!(!second.status.success());
-    assert!(String::from_utf8_lossy(&second.stderr).contains("already running"), "{}", String::from_utf8_lossy(&second.stderr));
+    assert!(
+        String::from_utf8_lossy(&second.stderr).contains("already running"),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
     outputs.push(second);
 
     // Restart: the session is still there.
@@ -202,18 +216,25 @@ async fn erp_mcp_starts_the_app_when_nothing_answers() {
 #[tokio::test(flavor = "multi_thread")]
 async fn doctor_reports_each_check() {
     let h = Harness::start().await;
-    let doctor = |h: &Harness| {
-        Command::new(bin("erp-mcp")).arg("doctor").env("ERP_HELPER_SOCKET", &h.socket).output().unwrap()
-    };
+    let doctor =
+        |h: &Harness| Command::new(bin("erp-mcp")).arg("doctor").env("ERP_HELPER_SOCKET", &h.socket).output().unwrap();
     let o = doctor(&h);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stdout(&o).contains("app:         ok") && stdout(&o).contains("session:     FAIL  not signed in"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("app:         ok") && stdout(&o).contains("session:     FAIL  not signed in"),
+        "{}",
+        stdout(&o)
+    );
     h.sign_in(JANE).await;
     let o = doctor(&h);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     assert!(stdout(&o).contains("erp:         ok") && stdout(&o).contains("4 active project(s)"), "{}", stdout(&o));
     let dir = tempfile::tempdir().unwrap();
-    let o = Command::new(bin("erp-mcp")).arg("doctor").env("ERP_HELPER_SOCKET", dir.path().join("x.sock")).output().unwrap();
+    let o = Command::new(bin("erp-mcp"))
+        .arg("doctor")
+        .env("ERP_HELPER_SOCKET", dir.path().join("x.sock"))
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(1));
     assert!(stdout(&o).contains("app:         FAIL"), "{}", stdout(&o));
 }
@@ -240,8 +261,11 @@ async fn demo_mode_runs_the_main_job_with_no_account() {
     assert_eq!(week["total"]["hours"], 40);
     let next = erp_e2e::monday(0);
     let fill = mcp
-        .ok("fill_logs_for_days", json!({"start_date": next.to_string(), "end_date": (next + chrono::Duration::days(4)).to_string(),
-                                         "project_name": "backend", "description": "Demo"}))
+        .ok(
+            "fill_logs_for_days",
+            json!({"start_date": next.to_string(), "end_date": (next + chrono::Duration::days(4)).to_string(),
+                                         "project_name": "backend", "description": "Demo"}),
+        )
         .await;
     assert_eq!(fill["created"], 5);
     assert!(env.run(&["quit"], None).status.success());

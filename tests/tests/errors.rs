@@ -6,8 +6,8 @@ use std::sync::Arc;
 use chrono::Duration;
 use erp_core::core::HeadlessSignIn;
 use erp_core::session::{MemoryStore, SessionStore, SignInVia, StoredSession};
-use erp_core::{CoreDeps, CoreHandle, CoreError};
-use erp_e2e::{monday, spawn_mcp, Harness};
+use erp_core::{CoreDeps, CoreError, CoreHandle};
+use erp_e2e::{Harness, monday, spawn_mcp};
 use erp_proto::admin::Secret;
 use erp_sim::{Fault, SimConfig};
 use serde_json::json;
@@ -27,7 +27,12 @@ async fn app_not_running_and_cannot_be_started() {
     // Handshake and listing work without the app.
     assert_eq!(mcp.client.list_all_tools().await.unwrap().len(), 13);
     let msg = mcp.err("get_active_projects", json!({})).await;
-    assert!(msg.starts_with("The ERP Helper app is not running and could not be started (could not start /nonexistent/erp-helper"), "{msg}");
+    assert!(
+        msg.starts_with(
+            "The ERP Helper app is not running and could not be started (could not start /nonexistent/erp-helper"
+        ),
+        "{msg}"
+    );
     one_sentence_plus_link(&msg);
 
     let mcp = spawn_mcp(&socket, "e2e", &[("ERP_MCP_NO_AUTOSTART", "1")]).await;
@@ -52,7 +57,10 @@ async fn an_account_off_the_allowlist_is_refused_on_every_call() {
     let mcp = h.mcp().await;
     h.core.allow_add("@other.org").unwrap();
     let msg = mcp.err("get_active_projects", json!({})).await;
-    assert!(msg.starts_with("jane@example.com is not on this computer's list of authorized ERP Helper users."), "{msg}");
+    assert!(
+        msg.starts_with("jane@example.com is not on this computer's list of authorized ERP Helper users."),
+        "{msg}"
+    );
     assert_eq!(mcp.ok("whoami", json!({})).await["authorized"], false);
     h.core.allow_add("jane@example.com").unwrap();
     mcp.ok("get_active_projects", json!({})).await;
@@ -106,19 +114,31 @@ async fn erp_down_says_it_could_not_be_reached() {
     let config = erp_core::Config::from_lookup(|k| env.iter().find(|(a, _)| *a == k).map(|(_, b)| b.clone())).unwrap();
     let store = MemoryStore::default();
     store
-        .save(&StoredSession { email: JANE.into(), via: SignInVia::Token, token: Secret::new("a".repeat(40)), signed_in_at: "x".into() })
+        .save(&StoredSession {
+            email: JANE.into(),
+            via: SignInVia::Token,
+            token: Secret::new("a".repeat(40)),
+            signed_in_at: "x".into(),
+        })
         .unwrap();
     let listener = erp_core::ipc::bind(&socket).await.unwrap();
-    let core = CoreHandle::build(CoreDeps { config, store: Arc::new(store), sign_in_ui: Arc::new(HeadlessSignIn), demo: None })
-        .await
-        .unwrap();
+    let core = CoreHandle::build(CoreDeps {
+        config,
+        store: Arc::new(store),
+        sign_in_ui: Arc::new(HeadlessSignIn),
+        demo: None,
+    })
+    .await
+    .unwrap();
     let stop = tokio_util::sync::CancellationToken::new();
     tokio::spawn(erp_core::ipc::serve(listener, core, stop.clone()));
     let mcp = spawn_mcp(&socket, "e2e", &[("ERP_MCP_NO_AUTOSTART", "1")]).await;
     let msg = mcp.err("get_active_projects", json!({})).await;
     assert_eq!(
         msg,
-        format!("The ERP at http://127.0.0.1:{port} could not be reached (connection failed). Check your network or VPN, then try again.")
+        format!(
+            "The ERP at http://127.0.0.1:{port} could not be reached (connection failed). Check your network or VPN, then try again."
+        )
     );
     stop.cancel();
 }
@@ -143,7 +163,8 @@ async fn a_failed_week_list_is_not_taken_for_a_missing_week() {
     let mcp = h.mcp().await;
     h.sim.inject_fault("person/list", 1, Fault::Status(503, json!({"detail": "Service unavailable"})));
     let d = (monday(-2) + Duration::days(1)).to_string();
-    let msg = mcp.err("create_or_update_log", json!({"date": d, "description": "x", "hours": 1, "project_id": 412})).await;
+    let msg =
+        mcp.err("create_or_update_log", json!({"date": d, "description": "x", "hours": 1, "project_id": 412})).await;
     assert_eq!(msg, "The ERP refused the request (HTTP 503): Service unavailable.");
     assert!(!h.sim.requests().iter().any(|r| r.path.contains("from-slack")), "fell through to the Slack path");
 }
@@ -155,9 +176,17 @@ async fn a_missing_week_is_tried_the_slack_way_and_explained() {
     let week = monday(-5);
     assert!(h.sim.remove_week(JANE, week));
     let msg = mcp
-        .err("create_or_update_log", json!({"date": week.to_string(), "description": "x", "hours": 1, "project_id": 412}))
+        .err(
+            "create_or_update_log",
+            json!({"date": week.to_string(), "description": "x", "hours": 1, "project_id": 412}),
+        )
         .await;
-    assert!(msg.starts_with(&format!("There is no week log for the week starting {week}, and the ERP would not add the entry")), "{msg}");
+    assert!(
+        msg.starts_with(&format!(
+            "There is no week log for the week starting {week}, and the ERP would not add the entry"
+        )),
+        "{msg}"
+    );
     assert!(msg.contains("not part of the project(s)"), "{msg}");
     assert!(h.sim.requests().iter().any(|r| r.method == "POST" && r.path.contains("from-slack")));
     let msg = mcp.err("get_week_logs", json!({"week_starting": week.to_string()})).await;
@@ -176,7 +205,8 @@ async fn a_stale_save_is_redone_once_on_a_fresh_copy() {
     assert_eq!(saves, 2);
     // Twice stale: reported, not looped.
     h.sim.inject_fault("/save/", 2, Fault::Status(409, json!({"detail": "changed elsewhere"})));
-    let msg = mcp.err("create_or_update_log", json!({"date": d, "description": "x", "hours": 2, "project_id": 412})).await;
+    let msg =
+        mcp.err("create_or_update_log", json!({"date": d, "description": "x", "hours": 2, "project_id": 412})).await;
     assert!(msg.contains("HTTP 409"), "{msg}");
 }
 
@@ -186,6 +216,8 @@ async fn the_erp_description_limit_comes_back_as_its_message() {
     h.sign_in(JANE).await;
     let mcp = h.mcp().await;
     let d = (monday(-2) + Duration::days(1)).to_string();
-    let msg = mcp.err("create_or_update_log", json!({"date": d, "description": "y".repeat(121), "hours": 1, "project_id": 412})).await;
+    let msg = mcp
+        .err("create_or_update_log", json!({"date": d, "description": "y".repeat(121), "hours": 1, "project_id": 412}))
+        .await;
     assert!(msg.contains("description: Ensure this field has no more than 120 characters."), "{msg}");
 }

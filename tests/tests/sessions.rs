@@ -3,9 +3,9 @@
 use std::sync::{Arc, Mutex};
 
 use chrono::Duration;
-use erp_e2e::{monday, Harness};
-use erp_proto::client::Connection;
+use erp_e2e::{Harness, monday};
 use erp_proto::ClientInfo;
+use erp_proto::client::Connection;
 use serde_json::json;
 
 const JANE: &str = "jane@example.com";
@@ -16,9 +16,7 @@ async fn two_shims_at_once_through_one_app() {
     let (cursor, claude) = tokio::join!(h.mcp_as("cursor"), h.mcp_as("claude-desktop"));
     let w1 = monday(-10);
     let w2 = monday(-9);
-    let fill = |w: chrono::NaiveDate, desc: &str| {
-        json!({"start_date": w.to_string(), "end_date": (w + Duration::days(4)).to_string(), "project_id": 412, "description": desc})
-    };
+    let fill = |w: chrono::NaiveDate, desc: &str| json!({"start_date": w.to_string(), "end_date": (w + Duration::days(4)).to_string(), "project_id": 412, "description": desc});
     let (a, b, c, d) = tokio::join!(
         cursor.ok("fill_logs_for_days", fill(w1, "From Cursor")),
         claude.ok("fill_logs_for_days", fill(w2, "From Claude")),
@@ -61,7 +59,8 @@ async fn a_fill_sends_progress_per_week_and_a_connection_carries_many_calls() {
     let args = json!({"start_date": start.to_string(), "end_date": (start + Duration::days(20)).to_string(),
                       "project_id": 518, "description": "Progress"});
     let s = seen.clone();
-    let fill = conn.call_raw("fill_logs_for_days", args, None, move |p| s.lock().unwrap().push(p), std::future::pending());
+    let fill =
+        conn.call_raw("fill_logs_for_days", args, None, move |p| s.lock().unwrap().push(p), std::future::pending());
     let reads = futures_reads(&conn);
     let (fill, reads) = tokio::join!(fill, reads);
     assert_eq!(fill.unwrap()["created"], 21);
@@ -84,11 +83,9 @@ async fn futures_reads(conn: &Connection) -> usize {
 
 #[tokio::test]
 async fn a_cancelled_call_answers_cancelled() {
-    let h = Harness::with(
-        erp_sim::SimConfig { latency: std::time::Duration::from_millis(300), ..Default::default() },
-        &[],
-    )
-    .await;
+    let h =
+        Harness::with(erp_sim::SimConfig { latency: std::time::Duration::from_millis(300), ..Default::default() }, &[])
+            .await;
     h.sign_in(JANE).await;
     let me = ClientInfo { name: "e2e-socket".into(), version: "1".into(), ..Default::default() };
     let conn = Connection::connect(&h.socket, me).await.unwrap();
@@ -107,7 +104,9 @@ async fn a_frame_over_the_size_cap_closes_only_that_connection() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let h = Harness::signed_in(JANE).await;
     let mut raw = tokio::net::UnixStream::connect(&h.socket).await.unwrap();
-    raw.write_all(b"{\"type\":\"hello\",\"protocol\":1,\"client\":{\"name\":\"x\",\"version\":\"1\"}}\n").await.unwrap();
+    raw.write_all(b"{\"type\":\"hello\",\"protocol\":1,\"client\":{\"name\":\"x\",\"version\":\"1\"}}\n")
+        .await
+        .unwrap();
     let big = vec![b'a'; erp_proto::MAX_FRAME_BYTES + 2];
     let _ = raw.write_all(&big).await;
     let mut answer = String::new();
@@ -123,7 +122,9 @@ async fn a_version_mismatch_says_which_side_to_update() {
     let h = Harness::start().await;
     let raw = tokio::net::UnixStream::connect(&h.socket).await.unwrap();
     let (r, mut w) = raw.into_split();
-    w.write_all(b"{\"type\":\"hello\",\"protocol\":99,\"client\":{\"name\":\"erp-mcp\",\"version\":\"9\"}}\n").await.unwrap();
+    w.write_all(b"{\"type\":\"hello\",\"protocol\":99,\"client\":{\"name\":\"erp-mcp\",\"version\":\"9\"}}\n")
+        .await
+        .unwrap();
     let mut line = String::new();
     BufReader::new(r).read_line(&mut line).await.unwrap();
     assert!(line.contains("version_mismatch") && line.contains("update the ERP Helper app"), "{line}");

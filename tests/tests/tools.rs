@@ -2,10 +2,10 @@
 //! socket → app core → erp-sim, with state checked in the simulator.
 
 use chrono::{Datelike, Duration};
-use erp_e2e::{entries, monday, Harness};
+use erp_e2e::{Harness, entries, monday};
 use erp_proto::tools::catalogue;
 use erp_sim::{ListShape, SimConfig};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 const JANE: &str = "jane@example.com";
 const BACKEND: &str = "Workstream / Backend";
@@ -42,7 +42,10 @@ async fn whoami_and_sign_in_report_the_session() {
     assert!(s["message"].as_str().unwrap().contains("--token-stdin"), "{s}");
     h.sign_in(JANE).await;
     let who = mcp.ok("whoami", json!({})).await;
-    assert_eq!((who["state"].clone(), who["email"].clone(), who["authorized"].clone()), (json!("signed_in"), json!(JANE), json!(true)));
+    assert_eq!(
+        (who["state"].clone(), who["email"].clone(), who["authorized"].clone()),
+        (json!("signed_in"), json!(JANE), json!(true))
+    );
     assert_eq!(mcp.ok("sign_in", json!({"method": "erp_page"})).await["status"], "already_signed_in");
 }
 
@@ -68,13 +71,24 @@ async fn create_update_read_and_delete_one_entry() {
     let r = mcp
         .ok("create_or_update_log", json!({"date": d, "description": "Code review", "hours": 2.5, "project_name": "backend", "label_name": "code review"}))
         .await;
-    assert_eq!((r["action"].clone(), r["project_id"].clone(), r["label_id"].clone()), (json!("created"), json!(412), json!(35)));
-    assert_eq!(entries(&h.sim.week_detail(JANE, week).unwrap(), BACKEND), [(d.clone(), 2, 30, "Code review".to_string())]);
+    assert_eq!(
+        (r["action"].clone(), r["project_id"].clone(), r["label_id"].clone()),
+        (json!("created"), json!(412), json!(35))
+    );
+    assert_eq!(
+        entries(&h.sim.week_detail(JANE, week).unwrap(), BACKEND),
+        [(d.clone(), 2, 30, "Code review".to_string())]
+    );
 
     // Same project, description and day: replaced, not doubled.
-    let r = mcp.ok("create_or_update_log", json!({"date": d, "description": "code review ", "hours": 1.25, "project_id": 412})).await;
+    let r = mcp
+        .ok("create_or_update_log", json!({"date": d, "description": "code review ", "hours": 1.25, "project_id": 412}))
+        .await;
     assert_eq!(r["action"], "updated");
-    assert_eq!(entries(&h.sim.week_detail(JANE, week).unwrap(), BACKEND), [(d.clone(), 1, 15, "Code review".to_string())]);
+    assert_eq!(
+        entries(&h.sim.week_detail(JANE, week).unwrap(), BACKEND),
+        [(d.clone(), 1, 15, "Code review".to_string())]
+    );
 
     let day_view = mcp.ok("get_day_logs", json!({"date": d})).await;
     assert_eq!(day_view["total"], json!({"hours": 1, "minutes": 15, "decimal_hours": 1.25}));
@@ -84,7 +98,9 @@ async fn create_update_read_and_delete_one_entry() {
     assert_eq!(week_view["projects"].as_array().unwrap().len(), 4);
     assert!(week_view["web_url"].as_str().unwrap().contains("/project-logs/update/"));
 
-    let del = mcp.ok("delete_log", json!({"date": d, "description": "CODE REVIEW", "project_name": "Workstream / Backend"})).await;
+    let del = mcp
+        .ok("delete_log", json!({"date": d, "description": "CODE REVIEW", "project_name": "Workstream / Backend"}))
+        .await;
     assert_eq!((del["task_removed"].clone(), del["removed"]["minutes"].clone()), (json!(true), json!(15)));
     assert!(entries(&h.sim.week_detail(JANE, week).unwrap(), BACKEND).is_empty());
 
@@ -108,7 +124,8 @@ async fn fill_a_whole_month_skipping_weekends_one_read_and_one_save_per_week() {
         )
         .await;
     let days = (last - first).num_days() + 1;
-    let weekends = (0..days).filter(|i| (first + Duration::days(*i)).weekday().number_from_monday() >= 6).count() as i64;
+    let weekends =
+        (0..days).filter(|i| (first + Duration::days(*i)).weekday().number_from_monday() >= 6).count() as i64;
     assert_eq!(r["status"], "success", "{r}");
     assert_eq!(r["created"], json!(days - weekends));
     assert_eq!(r["skipped"], json!(weekends));
@@ -140,8 +157,11 @@ async fn fill_a_whole_month_skipping_weekends_one_read_and_one_save_per_week() {
 
     // Filling again replaces instead of doubling.
     let again = mcp
-        .ok("fill_logs_for_days", json!({"start_date": first.to_string(), "end_date": last.to_string(), "project_id": 518,
-                                          "description": "interviews", "hours_per_day": 7.5, "skip_weekends": true}))
+        .ok(
+            "fill_logs_for_days",
+            json!({"start_date": first.to_string(), "end_date": last.to_string(), "project_id": 518,
+                                          "description": "interviews", "hours_per_day": 7.5, "skip_weekends": true}),
+        )
         .await;
     assert_eq!(again["updated"], json!(days - weekends));
 }
@@ -154,10 +174,16 @@ async fn fill_reports_per_day_failures_without_undoing_the_rest() {
     let w2 = w1 + Duration::weeks(1);
     assert!(h.sim.remove_week_project(JANE, w2, 413));
     let r = mcp
-        .ok("fill_logs_for_days", json!({"start_date": w1.to_string(), "end_date": (w2 + Duration::days(4)).to_string(),
-                                         "project_name": "Frontend", "description": "UI", "skip_weekends": true}))
+        .ok(
+            "fill_logs_for_days",
+            json!({"start_date": w1.to_string(), "end_date": (w2 + Duration::days(4)).to_string(),
+                                         "project_name": "Frontend", "description": "UI", "skip_weekends": true}),
+        )
         .await;
-    assert_eq!((r["status"].clone(), r["created"].clone(), r["failed"].clone()), (json!("partial_error"), json!(5), json!(5)));
+    assert_eq!(
+        (r["status"].clone(), r["created"].clone(), r["failed"].clone()),
+        (json!("partial_error"), json!(5), json!(5))
+    );
     let failed = r["days"].as_array().unwrap().iter().find(|d| d["outcome"] == "failed").unwrap();
     assert!(failed["error"].as_str().unwrap().contains("not part of your week log"), "{failed}");
     assert_eq!(entries(&h.sim.week_detail(JANE, w1).unwrap(), "Workstream / Frontend").len(), 5);
@@ -209,7 +235,8 @@ async fn month_and_range_reads_list_each_week_once() {
     let start = (last_week - Duration::weeks(5)).to_string();
     let end = (last_week + Duration::days(6)).to_string();
     let r = mcp.ok("get_logs_for_date_range", json!({"start_date": start, "end_date": end})).await;
-    let mondays: Vec<&str> = r["weeks"].as_array().unwrap().iter().map(|w| w["week_starting"].as_str().unwrap()).collect();
+    let mondays: Vec<&str> =
+        r["weeks"].as_array().unwrap().iter().map(|w| w["week_starting"].as_str().unwrap()).collect();
     assert_eq!(mondays.len(), 6, "{mondays:?}");
     let mut sorted = mondays.clone();
     sorted.dedup();
@@ -219,8 +246,11 @@ async fn month_and_range_reads_list_each_week_once() {
 #[tokio::test]
 async fn a_week_reads_the_same_whatever_shape_the_list_comes_in() {
     let mut seen = Vec::new();
-    for (shape, strings) in [(ListShape::Envelope, false), (ListShape::Flat, false), (ListShape::EnvelopeString, true)] {
-        let h = Harness::with(SimConfig { list_shape: shape, numbers_as_strings: strings, ..SimConfig::default() }, &[]).await;
+    for (shape, strings) in [(ListShape::Envelope, false), (ListShape::Flat, false), (ListShape::EnvelopeString, true)]
+    {
+        let h =
+            Harness::with(SimConfig { list_shape: shape, numbers_as_strings: strings, ..SimConfig::default() }, &[])
+                .await;
         h.sign_in(JANE).await;
         let mcp = h.mcp().await;
         let mut w = mcp.ok("get_week_logs", json!({"week_starting": monday(-1).to_string()})).await;
@@ -237,7 +267,8 @@ async fn a_week_reads_the_same_whatever_shape_the_list_comes_in() {
         seen.push(w);
         // And writing works through that shape too.
         let d = (monday(-1) + Duration::days(5)).to_string();
-        mcp.ok("create_or_update_log", json!({"date": d, "description": "Weekend fix", "hours": 1, "project_id": 412})).await;
+        mcp.ok("create_or_update_log", json!({"date": d, "description": "Weekend fix", "hours": 1, "project_id": 412}))
+            .await;
     }
     assert_eq!(seen[0], seen[1]);
     assert_eq!(seen[0], seen[2]);

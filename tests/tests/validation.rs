@@ -2,7 +2,7 @@
 //! tool error (not a protocol error), and the ERP never heard of it.
 
 use erp_e2e::Harness;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 fn cases() -> Vec<(&'static str, Value, &'static str)> {
     let long = "x".repeat(5001);
@@ -25,35 +25,103 @@ fn cases() -> Vec<(&'static str, Value, &'static str)> {
         ("create_or_update_log", base(json!({"hours": -2})), "hours must be more than 0 and at most 24"),
         ("create_or_update_log", base(json!({"hours": 24.5})), "hours must be more than 0 and at most 24"),
         ("create_or_update_log", base(json!({"hours": 0.008})), "hours is too small"),
-        ("create_or_update_log", base(json!({"hours": "two"})), "Invalid arguments: hours: invalid type: string \"two\", expected f64"),
+        (
+            "create_or_update_log",
+            base(json!({"hours": "two"})),
+            "Invalid arguments: hours: invalid type: string \"two\", expected f64",
+        ),
         ("create_or_update_log", base(json!({"hours": null})), "missing field `hours`"),
         ("create_or_update_log", base(json!({"description": "   "})), "description must not be empty"),
-        ("create_or_update_log", base(json!({"description": long})), "description is 5001 characters long; the limit is 5000"),
-        ("create_or_update_log", base(json!({"project_name": "Backend"})), "Give either project_id or project_name, not both"),
+        (
+            "create_or_update_log",
+            base(json!({"description": long})),
+            "description is 5001 characters long; the limit is 5000",
+        ),
+        (
+            "create_or_update_log",
+            base(json!({"project_name": "Backend"})),
+            "Give either project_id or project_name, not both",
+        ),
         ("create_or_update_log", base(json!({"project_id": null})), "Give project_id or project_name"),
         ("create_or_update_log", base(json!({"project_id": -4})), "project_id must be a positive number"),
-        ("create_or_update_log", base(json!({"project_id": null, "project_name": " "})), "project_name must not be empty"),
-        ("create_or_update_log", base(json!({"label_id": 34, "label_name": "Coding"})), "Give either label_id or label_name, not both"),
+        (
+            "create_or_update_log",
+            base(json!({"project_id": null, "project_name": " "})),
+            "project_name must not be empty",
+        ),
+        (
+            "create_or_update_log",
+            base(json!({"label_id": 34, "label_name": "Coding"})),
+            "Give either label_id or label_name, not both",
+        ),
         ("create_or_update_log", base(json!({"label_name": ""})), "label_name must not be empty"),
         ("create_or_update_log", base(json!({"email": "boss@example.com"})), "unknown field `email`"),
-        ("delete_log", json!({"date": "2026-01-07", "description": "", "project_id": 412}), "description must not be empty"),
-        ("delete_log", json!({"date": "07/01/2026", "description": "x", "project_id": 412}), "date must be a date in YYYY-MM-DD form"),
+        (
+            "delete_log",
+            json!({"date": "2026-01-07", "description": "", "project_id": 412}),
+            "description must not be empty",
+        ),
+        (
+            "delete_log",
+            json!({"date": "07/01/2026", "description": "x", "project_id": 412}),
+            "date must be a date in YYYY-MM-DD form",
+        ),
         ("delete_log", json!({"date": "2026-01-07", "description": "x"}), "Give project_id or project_name"),
-        ("get_week_logs", json!({"week_starting": "2026-01-07"}), "week_starting must be a Monday, got 2026-01-07 (Wednesday)"),
+        (
+            "get_week_logs",
+            json!({"week_starting": "2026-01-07"}),
+            "week_starting must be a Monday, got 2026-01-07 (Wednesday)",
+        ),
         ("get_week_logs", json!({"week_starting": "2026-W02-1"}), "week_starting must be a date in YYYY-MM-DD form"),
         ("get_week_logs", json!({}), "missing field `week_starting`"),
         ("get_day_logs", json!({"date": "yesterday"}), "date must be a date in YYYY-MM-DD form"),
-        ("complete_week_log", json!({"week_starting": "2026-01-11"}), "week_starting must be a Monday, got 2026-01-11 (Sunday)"),
-        ("complete_week_log", json!({"week_starting": "2026-01-05", "save_draft": "no"}), "save_draft: invalid type: string \"no\", expected a boolean"),
-        ("get_logs_for_date_range", json!({"start_date": "2026-02-01", "end_date": "2026-01-31"}), "end_date (2026-01-31) must be on or after start_date (2026-02-01)"),
-        ("get_logs_for_date_range", json!({"start_date": "2026-01-01", "end_date": "2027-01-02"}), "end_date: the range spans 367 days; the most is 366"),
+        (
+            "complete_week_log",
+            json!({"week_starting": "2026-01-11"}),
+            "week_starting must be a Monday, got 2026-01-11 (Sunday)",
+        ),
+        (
+            "complete_week_log",
+            json!({"week_starting": "2026-01-05", "save_draft": "no"}),
+            "save_draft: invalid type: string \"no\", expected a boolean",
+        ),
+        (
+            "get_logs_for_date_range",
+            json!({"start_date": "2026-02-01", "end_date": "2026-01-31"}),
+            "end_date (2026-01-31) must be on or after start_date (2026-02-01)",
+        ),
+        (
+            "get_logs_for_date_range",
+            json!({"start_date": "2026-01-01", "end_date": "2027-01-02"}),
+            "end_date: the range spans 367 days; the most is 366",
+        ),
         ("get_month_logs", json!({"year": 2026, "month": 13}), "month must be 1 to 12, got 13"),
         ("get_month_logs", json!({"year": 26, "month": 1}), "year must be a four-digit year"),
-        ("fill_logs_for_days", json!({"start_date": "2026-01-01", "end_date": "2026-02-01", "description": "x", "project_id": 412}), "a fill covers at most 31"),
-        ("fill_logs_for_days", json!({"start_date": "2026-01-05", "end_date": "2026-01-09", "description": "x", "project_id": 412, "hours_per_day": 30}), "hours_per_day must be more than 0 and at most 24"),
-        ("fill_logs_for_days", json!({"start_date": "2026-01-09", "end_date": "2026-01-05", "description": "x", "project_id": 412}), "end_date (2026-01-05) must be on or after start_date (2026-01-09)"),
-        ("fill_logs_for_days", json!({"start_date": "2026-01-05", "end_date": "2026-01-09", "description": "x"}), "Give project_id or project_name"),
-        ("check_person_week_project_exists", json!({"date": "2026-01-05", "project_id": 1, "project_name": "x"}), "Give either project_id or project_name, not both"),
+        (
+            "fill_logs_for_days",
+            json!({"start_date": "2026-01-01", "end_date": "2026-02-01", "description": "x", "project_id": 412}),
+            "a fill covers at most 31",
+        ),
+        (
+            "fill_logs_for_days",
+            json!({"start_date": "2026-01-05", "end_date": "2026-01-09", "description": "x", "project_id": 412, "hours_per_day": 30}),
+            "hours_per_day must be more than 0 and at most 24",
+        ),
+        (
+            "fill_logs_for_days",
+            json!({"start_date": "2026-01-09", "end_date": "2026-01-05", "description": "x", "project_id": 412}),
+            "end_date (2026-01-05) must be on or after start_date (2026-01-09)",
+        ),
+        (
+            "fill_logs_for_days",
+            json!({"start_date": "2026-01-05", "end_date": "2026-01-09", "description": "x"}),
+            "Give project_id or project_name",
+        ),
+        (
+            "check_person_week_project_exists",
+            json!({"date": "2026-01-05", "project_id": 1, "project_name": "x"}),
+            "Give either project_id or project_name, not both",
+        ),
         ("get_active_projects", json!({"token": "abc"}), "unknown field `token`"),
         ("whoami", json!({"email": "x@y.z"}), "unknown field `email`"),
     ]

@@ -53,9 +53,8 @@ impl Config {
             .or_else(|| dirs::data_dir().map(|d| d.join("erp-helper")))
             .ok_or_else(|| CoreError::Config("no data directory; set ERP_HELPER_DATA_DIR".into()))?;
         let socket = erp_proto::socket::socket_path_from(|k| get(k).map(Into::into));
-        let authorized_users_env = get("MCP_AUTHORIZED_USERS").map(|v| {
-            v.split(',').map(|e| e.trim().to_lowercase()).filter(|e| !e.is_empty()).collect()
-        });
+        let authorized_users_env = get("MCP_AUTHORIZED_USERS")
+            .map(|v| v.split(',').map(|e| e.trim().to_lowercase()).filter(|e| !e.is_empty()).collect());
         Ok(Self { api_base, web_url, config_dir, data_dir, socket, authorized_users_env })
     }
 

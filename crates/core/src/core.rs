@@ -7,15 +7,15 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
+use erp_proto::ClientInfo;
 use erp_proto::admin::{AllowlistView, AuditEntry, ConnectedClient, Secret, SessionView, StatusOutput};
 use erp_proto::tools::{SessionState, SignInMethod, WhoamiOutput};
-use erp_proto::ClientInfo;
 use tokio::sync::watch;
 
 use crate::allowlist::Allowlist;
 use crate::audit::AuditLog;
 use crate::config::{Config, SIGN_IN_LINK};
-use crate::erp::{valid_token_format, ErpClient, ErpError};
+use crate::erp::{ErpClient, ErpError, valid_token_format};
 use crate::error::{CoreError, Result};
 use crate::session::{SessionStore, SignInVia, StoredSession};
 
@@ -206,7 +206,9 @@ impl CoreHandle {
                 signed_in_via: Some(s.via.as_str().into()),
                 storage,
             },
-            (None, Some(e)) => SessionView { state: SessionState::Expired, email: Some(e.clone()), signed_in_via: None, storage },
+            (None, Some(e)) => {
+                SessionView { state: SessionState::Expired, email: Some(e.clone()), signed_in_via: None, storage }
+            }
             (None, None) => SessionView { state: SessionState::SignedOut, email: None, signed_in_via: None, storage },
         }
     }
@@ -280,7 +282,12 @@ impl CoreHandle {
 
     /// The shared end of every sign-in: verify the token with the ERP, check the
     /// allowlist (a refused account is never stored), store, publish.
-    pub async fn sign_in_with_token(&self, token: Secret, email_hint: Option<String>, via: SignInVia) -> Result<SessionView> {
+    pub async fn sign_in_with_token(
+        &self,
+        token: Secret,
+        email_hint: Option<String>,
+        via: SignInVia,
+    ) -> Result<SessionView> {
         let raw = token.expose().trim();
         let raw = raw.strip_prefix("Token ").or_else(|| raw.strip_prefix("Bearer ")).unwrap_or(raw).trim();
         if !valid_token_format(raw) {
@@ -298,10 +305,10 @@ impl CoreHandle {
             }
             Err(e) => return Err(self.sign_in_error(e)),
         };
-        let email = email
-            .or_else(|| email_hint.map(|e| e.trim().to_lowercase()))
-            .filter(|e| e.contains('@'))
-            .ok_or_else(|| CoreError::invalid("email: the ERP did not say whose token this is; give the account's email too."))?;
+        let email =
+            email.or_else(|| email_hint.map(|e| e.trim().to_lowercase())).filter(|e| e.contains('@')).ok_or_else(
+                || CoreError::invalid("email: the ERP did not say whose token this is; give the account's email too."),
+            )?;
         if !self.allowlist().permits(&email) {
             tracing::warn!(%email, "refused a sign-in: not on the authorized-users list");
             return Err(CoreError::NotAuthorized { email });
@@ -338,7 +345,8 @@ impl CoreHandle {
     pub async fn sign_in_demo(&self, email: Option<String>) -> Result<SessionView> {
         let issuer = self.0.demo.clone().ok_or_else(|| CoreError::invalid("demo sign-in works only with --demo."))?;
         let email = email.unwrap_or_else(|| "jane@example.com".into());
-        let google = issuer(&email).ok_or_else(|| CoreError::invalid(format!("email: the simulator has no account {email}.")))?;
+        let google = issuer(&email)
+            .ok_or_else(|| CoreError::invalid(format!("email: the simulator has no account {email}.")))?;
         self.sign_in_with_google_token(google, SignInVia::Demo).await
     }
 

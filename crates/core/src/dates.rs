@@ -80,9 +80,11 @@ pub fn parse_week_starting(s: &str, hint: NaiveDate) -> Option<NaiveDate> {
 pub fn value_i64(v: &Value) -> Option<i64> {
     match v {
         Value::Number(n) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
-        Value::String(s) => s.trim().parse::<i64>().ok().or_else(|| {
-            s.trim().parse::<f64>().ok().filter(|f| f.fract() == 0.0).map(|f| f as i64)
-        }),
+        Value::String(s) => s
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .or_else(|| s.trim().parse::<f64>().ok().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
         _ => None,
     }
 }
@@ -141,7 +143,10 @@ mod tests {
     #[test]
     fn monday_rule_names_the_argument_and_the_right_monday() {
         let e = parse_monday("week_starting", "2026-01-07").unwrap_err().to_string();
-        assert!(e.contains("week_starting must be a Monday") && e.contains("Wednesday") && e.contains("2026-01-05"), "{e}");
+        assert!(
+            e.contains("week_starting must be a Monday") && e.contains("Wednesday") && e.contains("2026-01-05"),
+            "{e}"
+        );
         assert_eq!(monday_of(d(2026, 1, 11)), d(2026, 1, 5));
         assert_eq!(monday_of(d(2026, 1, 1)), d(2025, 12, 29));
     }

@@ -8,8 +8,8 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use erp_proto::admin::Secret;
 use erp_proto::{ErrorCode, RpcError};
-use reqwest::{header, Method, StatusCode};
-use serde_json::{json, Value};
+use reqwest::{Method, StatusCode, header};
+use serde_json::{Value, json};
 use url::Url;
 
 use crate::dates::{parse_week_starting, value_i64};
@@ -246,7 +246,9 @@ impl ErpClient {
     /// `GET project-logs/person/list/?year=`: every week log of the year, in
     /// whichever shape the ERP answers (envelope, flat, or either as a string).
     pub async fn week_list(&self, token: &Secret, year: i32) -> Result<Vec<WeekRef>, ErpError> {
-        let v = self.request(Method::GET, "project-logs/person/list/", Some(token), &[("year", year.to_string())], None).await?;
+        let v = self
+            .request(Method::GET, "project-logs/person/list/", Some(token), &[("year", year.to_string())], None)
+            .await?;
         parse_week_list(&v, year).ok_or_else(|| ErpError::BadResponse("week-log list has an unknown shape".into()))
     }
 
@@ -268,21 +270,34 @@ impl ErpClient {
 
     /// `PATCH .../save/<id>/` with the whole (edited) week document.
     pub async fn save_week(&self, token: &Secret, id: i64, doc: &Value) -> Result<Value, ErpError> {
-        self.request(Method::PATCH, &format!("project-logs/person/person-week-log/save/{id}/"), Some(token), &[], Some(doc))
-            .await
+        self.request(
+            Method::PATCH,
+            &format!("project-logs/person/person-week-log/save/{id}/"),
+            Some(token),
+            &[],
+            Some(doc),
+        )
+        .await
     }
 
     /// `PATCH .../complete/<id>/`.
     pub async fn complete_week(&self, token: &Secret, id: i64, save_draft: bool) -> Result<Value, ErpError> {
         let body = json!({ "save_draft": save_draft });
-        self.request(Method::PATCH, &format!("project-logs/person/person-week-log/complete/{id}/"), Some(token), &[], Some(&body))
-            .await
+        self.request(
+            Method::PATCH,
+            &format!("project-logs/person/person-week-log/complete/{id}/"),
+            Some(token),
+            &[],
+            Some(&body),
+        )
+        .await
     }
 
     /// `POST .../person-week-log-from-slack/`: add entries where no week log was found.
     pub async fn slack_add(&self, token: &Secret, email: &str, logs: Vec<Value>) -> Result<Value, ErpError> {
         let body = json!({ "email": email, "logs": logs });
-        self.request(Method::POST, "project-logs/person/person-week-log-from-slack/", Some(token), &[], Some(&body)).await
+        self.request(Method::POST, "project-logs/person/person-week-log-from-slack/", Some(token), &[], Some(&body))
+            .await
     }
 }
 
@@ -328,7 +343,9 @@ fn error_text(v: &Value) -> Option<String> {
 pub fn extract_list(v: &Value) -> Option<Vec<Value>> {
     match v {
         Value::Array(a) => Some(a.clone()),
-        Value::String(s) => serde_json::from_str::<Value>(s).ok().filter(|v| !v.is_string()).and_then(|v| extract_list(&v)),
+        Value::String(s) => {
+            serde_json::from_str::<Value>(s).ok().filter(|v| !v.is_string()).and_then(|v| extract_list(&v))
+        }
         Value::Object(o) => ["results", "data", "items", "logs", "month_logs"]
             .iter()
             .find_map(|k| o.get(*k).and_then(Value::as_array).cloned()),
@@ -347,7 +364,10 @@ pub fn parse_week_list(v: &Value, year: i32) -> Option<Vec<WeekRef>> {
     match &v {
         Value::Array(items) => collect_weeks(items, hint, &mut out),
         Value::Object(o) => {
-            let months = o.get("person_week_logs").and_then(Value::as_array).or_else(|| o.get("results").and_then(Value::as_array))?;
+            let months = o
+                .get("person_week_logs")
+                .and_then(Value::as_array)
+                .or_else(|| o.get("results").and_then(Value::as_array))?;
             for m in months {
                 match m.get("months_log").and_then(Value::as_array) {
                     Some(items) => collect_weeks(items, hint, &mut out),
@@ -397,7 +417,10 @@ mod tests {
     fn error_text_prefers_error_then_detail_then_fields() {
         assert_eq!(error_text(&json!({"error": "E", "detail": "D"})).unwrap(), "E");
         assert_eq!(error_text(&json!({"detail": "D"})).unwrap(), "D");
-        assert_eq!(error_text(&json!({"modified_at": ["This field is required."]})).unwrap(), "modified_at: This field is required.");
+        assert_eq!(
+            error_text(&json!({"modified_at": ["This field is required."]})).unwrap(),
+            "modified_at: This field is required."
+        );
         assert_eq!(error_text(&json!({"error": "a\u{7}\nb"})).unwrap(), "a b");
         assert!(error_text(&json!({"error": "x".repeat(1000)})).unwrap().chars().count() <= MAX_ERROR_TEXT + 1);
     }

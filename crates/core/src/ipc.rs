@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use erp_proto::client::SharedStream;
-use erp_proto::{ClientFrame, ClientInfo, ErrorCode, FrameCodec, RpcError, ServerFrame, PROTOCOL_VERSION};
+use erp_proto::{ClientFrame, ClientInfo, ErrorCode, FrameCodec, PROTOCOL_VERSION, RpcError, ServerFrame};
 use futures::{SinkExt, StreamExt};
 use interprocess::local_socket::tokio::prelude::*;
 use interprocess::local_socket::tokio::{Listener, Stream};
@@ -68,7 +68,10 @@ fn prepare_dir(dir: &Path) -> Result<(), IpcError> {
     }
     let meta = std::fs::metadata(dir).map_err(io)?;
     if meta.uid() != erp_proto::socket::current_uid() {
-        return Err(IpcError::UnsafeDirectory(format!("the socket directory {} belongs to another user", dir.display())));
+        return Err(IpcError::UnsafeDirectory(format!(
+            "the socket directory {} belongs to another user",
+            dir.display()
+        )));
     }
     if meta.mode() & 0o022 != 0 {
         return Err(IpcError::UnsafeDirectory(format!(
@@ -212,7 +215,8 @@ async fn connection(stream: Stream, core: CoreHandle, shutdown: CancellationToke
         };
         match frame {
             ClientFrame::Hello { .. } => {
-                let _ = out_tx.send(ServerFrame::err(0, RpcError::new(ErrorCode::InvalidParams, "hello was already sent")));
+                let _ =
+                    out_tx.send(ServerFrame::err(0, RpcError::new(ErrorCode::InvalidParams, "hello was already sent")));
             }
             ClientFrame::Cancel { id } => {
                 if let Some(token) = in_flight.lock().unwrap_or_else(|p| p.into_inner()).get(&id) {
@@ -224,7 +228,11 @@ async fn connection(stream: Stream, core: CoreHandle, shutdown: CancellationToke
                 {
                     let mut map = in_flight.lock().unwrap_or_else(|p| p.into_inner());
                     if map.len() >= MAX_IN_FLIGHT || map.contains_key(&id) {
-                        let why = if map.contains_key(&id) { "request id already in use" } else { "too many requests at once" };
+                        let why = if map.contains_key(&id) {
+                            "request id already in use"
+                        } else {
+                            "too many requests at once"
+                        };
                         let _ = out_tx.send(ServerFrame::err(id, RpcError::new(ErrorCode::InvalidParams, why)));
                         continue;
                     }

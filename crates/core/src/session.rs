@@ -118,7 +118,8 @@ pub fn private_dir(dir: &Path) -> Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(|e| storage_err("protect", dir, e))?;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .map_err(|e| storage_err("protect", dir, e))?;
     }
     Ok(())
 }
@@ -182,7 +183,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = FileStore::new(dir.path().join("secret/session.json"));
         assert!(store.load().unwrap().is_none());
-        let s = StoredSession { email: "a@b.c".into(), via: SignInVia::Token, token: Secret::new("t0k3n"), signed_in_at: "now".into() };
+        let s = StoredSession {
+            email: "a@b.c".into(),
+            via: SignInVia::Token,
+            token: Secret::new("t0k3n"),
+            signed_in_at: "now".into(),
+        };
         store.save(&s).unwrap();
         assert_eq!(store.load().unwrap().unwrap().token.expose(), "t0k3n");
         #[cfg(unix)]

@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 use erp_proto::tools::{DayEntry, EntryAction, Project, Task, WeekLogOutput, WeekProject};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
 use crate::dates::{duration, value_f64, value_i64};
 use crate::error::{CoreError, Result};
@@ -81,13 +81,13 @@ impl WeekDoc {
             return None;
         }
         let ps = self.projects();
-        ps.iter()
-            .position(|p| norm(str_field(p, "team")) == name || norm(str_field(p, "subteam")) == name)
-            .or_else(|| {
+        ps.iter().position(|p| norm(str_field(p, "team")) == name || norm(str_field(p, "subteam")) == name).or_else(
+            || {
                 ps.iter().position(|p| {
                     format!("{} / {}", str_field(p, "team"), str_field(p, "subteam")).to_lowercase().contains(&name)
                 })
-            })
+            },
+        )
     }
 
     /// The week project's own id (PersonWeekProject).
@@ -201,7 +201,11 @@ impl WeekDoc {
                             date: str_field(d, "date").to_string(),
                             time: duration(mins),
                             label_id: d.get("label").and_then(value_i64),
-                            label: d.get("label_option").and_then(|o| o.get("label")).and_then(Value::as_str).map(str::to_string),
+                            label: d
+                                .get("label_option")
+                                .and_then(|o| o.get("label"))
+                                .and_then(Value::as_str)
+                                .map(str::to_string),
                         }
                     })
                     .collect();
@@ -279,7 +283,10 @@ mod tests {
         assert_eq!(d.upsert(0, "  api WORK ", day, 90, 35), EntryAction::Updated);
         let v = d.to_value();
         let entry = &v["projects"][0]["tasks"][0]["days"][0];
-        assert_eq!((entry["hours"].clone(), entry["minutes"].clone(), entry["label"].clone()), (json!(1), json!(30), json!(35)));
+        assert_eq!(
+            (entry["hours"].clone(), entry["minutes"].clone(), entry["label"].clone()),
+            (json!(1), json!(30), json!(35))
+        );
         assert_eq!(entry["label_option"], Value::Null);
         assert_eq!(entry["logged_time"], json!({"hours": 1, "minutes": 30}));
         assert_eq!(v["unknown_field"], json!({"keep": true}));
@@ -292,7 +299,12 @@ mod tests {
     fn delete_of_a_missing_entry_is_an_error_and_the_last_day_removes_the_task() {
         let mut d = doc();
         let day = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
-        assert!(d.delete(0, "API work", day + chrono::Duration::days(1)).unwrap_err().to_string().contains("nothing logged"));
+        assert!(
+            d.delete(0, "API work", day + chrono::Duration::days(1))
+                .unwrap_err()
+                .to_string()
+                .contains("nothing logged")
+        );
         assert!(d.delete(0, "Nope", day).unwrap_err().to_string().contains("no task"));
         assert_eq!(d.delete(0, "api work", day).unwrap(), (480, true, "API work".into()));
         assert!(d.to_value()["projects"][0]["tasks"].as_array().unwrap().is_empty());

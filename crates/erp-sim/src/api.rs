@@ -5,13 +5,13 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Query, State as AxState};
-use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
-use axum::Router;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use crate::model::{ApiError, Fault, RequestRecord, SimPerson, State};
 
@@ -102,7 +102,7 @@ async fn handle(
             }
         }
         (&Method::GET, ["project-logs", "person", "get", id, ""]) => {
-            parse_id(id).and_then(|id| st.week_for(&person, id).map(|w| w.clone())).map(|w| (200, st.detail_json(&w)))
+            parse_id(id).and_then(|id| st.week_for(&person, id).cloned()).map(|w| (200, st.detail_json(&w)))
         }
         (&Method::PATCH, ["project-logs", "person", "person-week-log", "save", id, ""]) => {
             parse_id(id).and_then(|id| st.save(&person, id, &body)).map(|v| (200, v))
@@ -116,7 +116,7 @@ async fn handle(
         _ => Err((404, json!({"detail": "Not found."}))),
     };
     drop(st);
-    respond(result.map(|(code, v)| (code, v)))
+    respond(result)
 }
 
 fn respond(r: Result<(u16, Value), ApiError>) -> Response {

@@ -19,8 +19,8 @@ use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-pub use model::{Fault, ListShape, RequestRecord, SimConfig, SimPerson};
 use model::State;
+pub use model::{Fault, ListShape, RequestRecord, SimConfig, SimPerson};
 
 /// A running simulator. Dropping it stops the server.
 pub struct Sim {

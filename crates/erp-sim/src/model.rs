@@ -10,7 +10,7 @@ use std::time::Duration;
 use chrono::{Datelike, Duration as Days, NaiveDate, Utc};
 use rand::Rng;
 use serde::Serialize;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
 /// Which shape `person/list` answers in (the contract is unsure, §2.6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -264,12 +264,8 @@ impl State {
         let labels = self.labels.clone();
         let next = &mut self.next_id;
         if let Some(w) = self.weeks.values_mut().find(|w| w.person_id == 1207 && w.monday == last_monday) {
-            let days: Vec<Value> = (0..5)
-                .map(|i| day_json(last_monday + Days::days(i), 6, 0, 34, &labels))
-                .collect();
-            let review: Vec<Value> = (0..5)
-                .map(|i| day_json(last_monday + Days::days(i), 2, 0, 35, &labels))
-                .collect();
+            let days: Vec<Value> = (0..5).map(|i| day_json(last_monday + Days::days(i), 6, 0, 34, &labels)).collect();
+            let review: Vec<Value> = (0..5).map(|i| day_json(last_monday + Days::days(i), 2, 0, 35, &labels)).collect();
             *next += 1;
             w.projects[0].tasks.push(json!({"id": *next, "description": "API work", "days": days}));
             *next += 1;
@@ -382,8 +378,12 @@ impl State {
 
     pub(crate) fn month_list(&self, person: &SimPerson, year: i32, month: u32) -> Result<Value, ApiError> {
         let first = NaiveDate::from_ymd_opt(year, month, 1).ok_or_else(|| err(400, "Invalid year or month."))?;
-        let next = if month == 12 { NaiveDate::from_ymd_opt(year + 1, 1, 1) } else { NaiveDate::from_ymd_opt(year, month + 1, 1) }
-            .ok_or_else(|| err(400, "Invalid year or month."))?;
+        let next = if month == 12 {
+            NaiveDate::from_ymd_opt(year + 1, 1, 1)
+        } else {
+            NaiveDate::from_ymd_opt(year, month + 1, 1)
+        }
+        .ok_or_else(|| err(400, "Invalid year or month."))?;
         // A week straddling two months is listed in both (the client de-duplicates).
         let list = self
             .weeks_of(person)
@@ -399,10 +399,7 @@ impl State {
     }
 
     pub(crate) fn week_for(&self, person: &SimPerson, id: i64) -> Result<&WeekLog, ApiError> {
-        self.weeks
-            .get(&id)
-            .filter(|w| w.person_id == person.id)
-            .ok_or_else(|| (404, json!({"detail": "Not found."})))
+        self.weeks.get(&id).filter(|w| w.person_id == person.id).ok_or_else(|| (404, json!({"detail": "Not found."})))
     }
 
     pub(crate) fn detail_json(&self, w: &WeekLog) -> Value {
@@ -484,7 +481,8 @@ impl State {
         if self.config.completed_read_only && week.is_completed {
             return Err(err(400, "This week log is completed and can no longer be changed."));
         }
-        let projects = obj.get("projects").and_then(Value::as_array).ok_or_else(|| err(400, "projects must be a list."))?;
+        let projects =
+            obj.get("projects").and_then(Value::as_array).ok_or_else(|| err(400, "projects must be a list."))?;
         let mut replaced: Vec<(i64, Vec<Value>)> = Vec::new();
         for p in projects {
             let pid = p.get("id").and_then(as_i64).ok_or_else(|| err(400, "Every project needs an id."))?;
@@ -530,7 +528,10 @@ impl State {
             return Err((400, json!({"description": ["This field may not be blank."]})));
         }
         if desc.chars().count() > self.config.description_limit {
-            return Err((400, json!({"description": [format!("Ensure this field has no more than {} characters.", self.config.description_limit)]})));
+            return Err((
+                400,
+                json!({"description": [format!("Ensure this field has no more than {} characters.", self.config.description_limit)]}),
+            ));
         }
         let id = match t.get("id").and_then(as_i64) {
             Some(id) => id,
@@ -549,7 +550,8 @@ impl State {
                 return Err(err(400, &format!("{date} is not in this week.")));
             }
             let hours = d.get("hours").and_then(as_i64).ok_or_else(|| err(400, "hours must be a whole number."))?;
-            let minutes = d.get("minutes").and_then(as_i64).ok_or_else(|| err(400, "minutes must be a whole number."))?;
+            let minutes =
+                d.get("minutes").and_then(as_i64).ok_or_else(|| err(400, "minutes must be a whole number."))?;
             if !(0..=24).contains(&hours) || !(0..60).contains(&minutes) || hours * 60 + minutes > 24 * 60 {
                 return Err(err(400, "Logged time must be between 0:00 and 24:00."));
             }
@@ -559,7 +561,9 @@ impl State {
             }
             out.push(day_json(date, hours, minutes, label, &self.labels));
         }
-        Ok(json!({"id": id, "description": desc, "week_day": t.get("week_day").cloned().unwrap_or(Value::Null), "days": out}))
+        Ok(
+            json!({"id": id, "description": desc, "week_day": t.get("week_day").cloned().unwrap_or(Value::Null), "days": out}),
+        )
     }
 
     pub(crate) fn complete(&mut self, person: &SimPerson, id: i64, body: &Value) -> Result<Value, ApiError> {
@@ -580,15 +584,20 @@ impl State {
             Some(e) if !e.eq_ignore_ascii_case(&person.email) => {
                 return Err((403, json!({"detail": "You do not have permission to perform this action."})));
             }
-            None if self.config.slack_requires_email => return Err((400, json!({"email": ["This field is required."]}))),
+            None if self.config.slack_requires_email => {
+                return Err((400, json!({"email": ["This field is required."]})));
+            }
             _ => {}
         }
         let logs = body.get("logs").and_then(Value::as_array).ok_or_else(|| err(400, "logs must be a list."))?;
         let mut plan = Vec::new();
         for l in logs {
-            let date = l.get("date").and_then(Value::as_str).and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+            let date =
+                l.get("date").and_then(Value::as_str).and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
             let subteam = l.get("subteam").and_then(as_i64);
-            let (Some(date), Some(subteam)) = (date, subteam) else { return Err(err(400, "Each log needs date and subteam.")) };
+            let (Some(date), Some(subteam)) = (date, subteam) else {
+                return Err(err(400, "Each log needs date and subteam."));
+            };
             let (h, m) = l
                 .get("time_spent")
                 .and_then(Value::as_str)
@@ -601,13 +610,17 @@ impl State {
             let week = self.weeks.values().find(|w| w.person_id == person.id && w.monday == monday);
             let pwp = week.and_then(|w| w.projects.iter().position(|p| p.nsubteam == subteam).map(|i| (w.id, i)));
             let Some((wid, pidx)) = pwp else {
-                return Err((400, json!({"error": "Request unsuccessful. You are not part of the project(s)", "code": "UNAUTHORIZED_PROJECT_ACCESS"})));
+                return Err((
+                    400,
+                    json!({"error": "Request unsuccessful. You are not part of the project(s)", "code": "UNAUTHORIZED_PROJECT_ACCESS"}),
+                ));
             };
             plan.push((wid, pidx, date, h, m, desc, label));
         }
         for (wid, pidx, date, h, m, desc, label) in plan {
             self.next_id += 1;
-            let task = json!({"id": self.next_id, "description": desc, "days": [day_json(date, h, m, label, &self.labels)]});
+            let task =
+                json!({"id": self.next_id, "description": desc, "days": [day_json(date, h, m, label, &self.labels)]});
             let stamp = self.next_stamp();
             if let Some(w) = self.weeks.get_mut(&wid) {
                 w.projects[pidx].tasks.push(task);

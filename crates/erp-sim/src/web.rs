@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use axum::extract::{Form, Query, State as AxState};
-use axum::http::{header, StatusCode};
+use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -16,7 +16,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use crate::model::{random_hex, OAuthCode, State};
+use crate::model::{OAuthCode, State, random_hex};
 
 type Shared = Arc<Mutex<State>>;
 type Params = HashMap<String, String>;
@@ -130,12 +130,16 @@ async fn authorize(AxState(state): AxState<Shared>, Query(p): Query<Params>) -> 
     let mut st = lock(&state);
     let redirect = p.get("redirect_uri").cloned().unwrap_or_default();
     if p.get("client_id").is_none_or(|c| c.is_empty()) || !redirect_allowed(&st.base, &redirect) {
-        return (StatusCode::BAD_REQUEST, page("Error 400: invalid_request", "<p>Missing client_id or a redirect_uri that is not allowed.</p>")).into_response();
+        return (
+            StatusCode::BAD_REQUEST,
+            page("Error 400: invalid_request", "<p>Missing client_id or a redirect_uri that is not allowed.</p>"),
+        )
+            .into_response();
     }
     if p.get("response_type").map(String::as_str) != Some("code") {
         return Redirect::to(&with_query(&redirect, &[("error", "unsupported_response_type")])).into_response();
     }
-    if p.get("code_challenge").is_some() && p.get("code_challenge_method").map(String::as_str) != Some("S256") {
+    if p.contains_key("code_challenge") && p.get("code_challenge_method").map(String::as_str) != Some("S256") {
         return Redirect::to(&with_query(&redirect, &[("error", "invalid_request")])).into_response();
     }
     let state_param = p.get("state").cloned().unwrap_or_default();
@@ -143,10 +147,8 @@ async fn authorize(AxState(state): AxState<Shared>, Query(p): Query<Params>) -> 
         let code = issue_code(&mut st, &p, &email);
         return Redirect::to(&with_query(&redirect, &[("code", &code), ("state", &state_param)])).into_response();
     }
-    let hidden: String = p
-        .iter()
-        .map(|(k, v)| format!(r#"<input type="hidden" name="{}" value="{}">"#, escape(k), escape(v)))
-        .collect();
+    let hidden: String =
+        p.iter().map(|(k, v)| format!(r#"<input type="hidden" name="{}" value="{}">"#, escape(k), escape(v))).collect();
     let accounts: String = st
         .people
         .iter()
@@ -178,7 +180,8 @@ async fn approve(AxState(state): AxState<Shared>, Form(p): Form<Params>) -> Resp
     let state_param = p.get("state").cloned().unwrap_or_default();
     let account = p.get("account").cloned().unwrap_or_default();
     if account.is_empty() || st.person_by_email(&account).is_none() {
-        return Redirect::to(&with_query(&redirect, &[("error", "access_denied"), ("state", &state_param)])).into_response();
+        return Redirect::to(&with_query(&redirect, &[("error", "access_denied"), ("state", &state_param)]))
+            .into_response();
     }
     let code = issue_code(&mut st, &p, &account);
     Redirect::to(&with_query(&redirect, &[("code", &code), ("state", &state_param)])).into_response()

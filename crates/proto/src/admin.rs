@@ -8,8 +8,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::tools::{Method, NoArgs, SessionState};
 use crate::ClientInfo;
+use crate::tools::{Method, NoArgs, SessionState};
 
 /// A secret string (an ERP token). `Debug` never shows it; read it with
 /// [`Secret::expose`]. Serialises as the plain string, so only send it where

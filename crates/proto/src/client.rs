@@ -8,16 +8,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use futures::{SinkExt, StreamExt};
-use interprocess::local_socket::tokio::prelude::*;
-use interprocess::local_socket::tokio::Stream;
 use interprocess::local_socket::GenericFilePath;
+use interprocess::local_socket::tokio::Stream;
+use interprocess::local_socket::tokio::prelude::*;
 use serde_json::Value;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::{mpsc, watch};
 use tokio_util::codec::{FramedRead, FramedWrite};
 
 use crate::tools::Method;
-use crate::{ClientFrame, ClientInfo, ErrorCode, FrameCodec, RpcError, ServerFrame, PROTOCOL_VERSION};
+use crate::{ClientFrame, ClientInfo, ErrorCode, FrameCodec, PROTOCOL_VERSION, RpcError, ServerFrame};
 
 /// One end of a local-socket connection, shareable between a reader and a
 /// writer task (`&Stream` reads and writes; dropping both ends closes it).
@@ -50,7 +50,10 @@ impl AsyncWrite for SharedStream {
     ) -> std::task::Poll<std::io::Result<usize>> {
         std::pin::Pin::new(&mut &*self.0).poll_write(cx, buf)
     }
-    fn poll_flush(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Result<()>> {
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
         std::pin::Pin::new(&mut &*self.0).poll_flush(cx)
     }
     fn poll_shutdown(
@@ -242,7 +245,9 @@ pub fn version_mismatch(client: u32, app: u32, app_version: &str) -> RpcError {
             "erp-mcp speaks protocol {client} but the ERP Helper app (version {app_version}) speaks {app}; update the ERP Helper app."
         )
     } else {
-        format!("erp-mcp speaks protocol {client} but the ERP Helper app (version {app_version}) speaks {app}; update erp-mcp.")
+        format!(
+            "erp-mcp speaks protocol {client} but the ERP Helper app (version {app_version}) speaks {app}; update erp-mcp."
+        )
     };
     RpcError::new(ErrorCode::VersionMismatch, message)
 }

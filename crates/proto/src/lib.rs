@@ -12,8 +12,8 @@ pub mod socket;
 pub mod tools;
 
 pub use error::{ErrorCode, RpcError};
-pub use frame::{ClientFrame, ClientInfo, FrameCodec, ServerFrame, MAX_FRAME_BYTES};
-pub use tools::{catalogue, Method, ToolSpec};
+pub use frame::{ClientFrame, ClientInfo, FrameCodec, MAX_FRAME_BYTES, ServerFrame};
+pub use tools::{Method, ToolSpec, catalogue};
 
 /// Version of the socket protocol. Bump it whenever a golden file under
 /// `crates/proto/tests/golden/` changes in a way an older peer cannot read.

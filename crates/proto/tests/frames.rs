@@ -2,7 +2,7 @@
 
 use bytes::BytesMut;
 use erp_proto::frame::FrameError;
-use erp_proto::{ClientFrame, FrameCodec, ServerFrame, MAX_FRAME_BYTES};
+use erp_proto::{ClientFrame, FrameCodec, MAX_FRAME_BYTES, ServerFrame};
 use tokio_util::codec::{Decoder, Encoder};
 
 #[test]

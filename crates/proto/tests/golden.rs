@@ -4,10 +4,10 @@
 use std::path::PathBuf;
 
 use erp_proto::tools::catalogue;
-use erp_proto::{ClientFrame, ClientInfo, ErrorCode, RpcError, ServerFrame, PROTOCOL_VERSION};
-use serde::de::DeserializeOwned;
+use erp_proto::{ClientFrame, ClientInfo, ErrorCode, PROTOCOL_VERSION, RpcError, ServerFrame};
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
 
 fn assert_golden<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(name: &str, value: &T) {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(name);
@@ -15,7 +15,8 @@ fn assert_golden<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         std::fs::write(&path, serde_json::to_string_pretty(&actual).unwrap() + "\n").unwrap();
     }
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e} (UPDATE_GOLDEN=1 creates it)", path.display()));
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (UPDATE_GOLDEN=1 creates it)", path.display()));
     let expected: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(actual, expected, "{name} changed; see the module doc");
     // And the golden text still parses into the same value (old peers' frames stay readable).
@@ -61,7 +62,12 @@ fn server_frames_are_stable() {
     );
     assert_golden(
         "server_progress.json",
-        &ServerFrame::Progress { id: 9, progress: 2.0, total: Some(5.0), message: Some("week of 2026-01-05 saved".into()) },
+        &ServerFrame::Progress {
+            id: 9,
+            progress: 2.0,
+            total: Some(5.0),
+            message: Some("week of 2026-01-05 saved".into()),
+        },
     );
     assert_golden(
         "server_error_version.json",

@@ -9,11 +9,11 @@ mod writes;
 
 use std::sync::Arc;
 
+use erp_proto::ClientInfo;
 use erp_proto::admin::{self, AuditEntry};
 use erp_proto::tools::{self as t, Method};
-use erp_proto::ClientInfo;
-use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
@@ -184,7 +184,9 @@ fn summary(name: &str, v: &Value) -> String {
             v["week_starting"].as_str().unwrap_or("?"),
             if v["completed"].as_bool() == Some(true) { "completed" } else { "kept as draft" }
         ),
-        "delete_log" => format!("removed {} on {}", v["project_name"].as_str().unwrap_or("?"), v["date"].as_str().unwrap_or("?")),
+        "delete_log" => {
+            format!("removed {} on {}", v["project_name"].as_str().unwrap_or("?"), v["date"].as_str().unwrap_or("?"))
+        }
         _ => format!(
             "{} {} on {}",
             v["action"].as_str().unwrap_or("saved"),

@@ -11,8 +11,8 @@ use erp_proto::tools::{
 use futures::StreamExt;
 use serde_json::Value;
 
-use super::resolve::{find_week, load_week, project_not_in_week, require_week, ProjectRef};
 use super::Ctx;
+use super::resolve::{ProjectRef, find_week, load_week, project_not_in_week, require_week};
 use crate::config::SIGN_IN_LINK;
 use crate::core::{CoreHandle, SignInStart};
 use crate::dates::{duration, monday_of, parse_date, parse_monday, parse_week_starting, value_i64};
@@ -113,10 +113,17 @@ impl RangeQuery {
             return Err(CoreError::invalid(format!("month must be 1 to 12, got {}.", a.month)));
         }
         if !(1970..=2100).contains(&a.year) {
-            return Err(CoreError::invalid(format!("year must be a four-digit year between 1970 and 2100, got {}.", a.year)));
+            return Err(CoreError::invalid(format!(
+                "year must be a four-digit year between 1970 and 2100, got {}.",
+                a.year
+            )));
         }
         let start = NaiveDate::from_ymd_opt(a.year, a.month, 1).expect("checked");
-        let next = if a.month == 12 { NaiveDate::from_ymd_opt(a.year + 1, 1, 1) } else { NaiveDate::from_ymd_opt(a.year, a.month + 1, 1) };
+        let next = if a.month == 12 {
+            NaiveDate::from_ymd_opt(a.year + 1, 1, 1)
+        } else {
+            NaiveDate::from_ymd_opt(a.year, a.month + 1, 1)
+        };
         Ok(Self { start, end: next.expect("checked") - Duration::days(1) })
     }
 
@@ -125,8 +132,12 @@ impl RangeQuery {
         let mut m = NaiveDate::from_ymd_opt(self.start.year(), self.start.month(), 1).expect("valid");
         while m <= self.end {
             months.push(m);
-            m = if m.month() == 12 { NaiveDate::from_ymd_opt(m.year() + 1, 1, 1) } else { NaiveDate::from_ymd_opt(m.year(), m.month() + 1, 1) }
-                .expect("valid");
+            m = if m.month() == 12 {
+                NaiveDate::from_ymd_opt(m.year() + 1, 1, 1)
+            } else {
+                NaiveDate::from_ymd_opt(m.year(), m.month() + 1, 1)
+            }
+            .expect("valid");
         }
         let erp = ctx.core.erp();
         let token = &ctx.auth.token;
@@ -147,7 +158,9 @@ impl RangeQuery {
         for (month, items) in lists {
             let hint = month + Duration::days(14);
             for item in items {
-                let Some(monday) = item.get("week_starting").and_then(Value::as_str).and_then(|s| parse_week_starting(s, hint)) else {
+                let Some(monday) =
+                    item.get("week_starting").and_then(Value::as_str).and_then(|s| parse_week_starting(s, hint))
+                else {
                     continue;
                 };
                 let sunday = monday + Duration::days(6);
@@ -168,7 +181,11 @@ impl RangeQuery {
                 });
             }
         }
-        Ok(WeekListOutput { start_date: self.start.to_string(), end_date: self.end.to_string(), weeks: weeks.into_values().collect() })
+        Ok(WeekListOutput {
+            start_date: self.start.to_string(),
+            end_date: self.end.to_string(),
+            weeks: weeks.into_values().collect(),
+        })
     }
 }
 

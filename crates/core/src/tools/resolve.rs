@@ -25,13 +25,17 @@ impl ProjectRef {
     pub(crate) fn from_args(id: Option<i64>, name: Option<String>) -> Result<Self> {
         match (id, name) {
             (Some(_), Some(_)) => Err(CoreError::invalid("Give either project_id or project_name, not both.")),
-            (None, None) => Err(CoreError::invalid(
-                "Give project_id or project_name (get_active_projects lists them).",
-            )),
-            (Some(id), None) if id <= 0 => Err(CoreError::invalid(format!("project_id must be a positive number, got {id}."))),
+            (None, None) => {
+                Err(CoreError::invalid("Give project_id or project_name (get_active_projects lists them)."))
+            }
+            (Some(id), None) if id <= 0 => {
+                Err(CoreError::invalid(format!("project_id must be a positive number, got {id}.")))
+            }
             (Some(id), None) => Ok(Self::Id(id)),
             (None, Some(n)) if n.trim().is_empty() => Err(CoreError::invalid("project_name must not be empty.")),
-            (None, Some(n)) if n.chars().count() > 200 => Err(CoreError::invalid("project_name is longer than 200 characters.")),
+            (None, Some(n)) if n.chars().count() > 200 => {
+                Err(CoreError::invalid("project_name is longer than 200 characters."))
+            }
             (None, Some(n)) => Ok(Self::Name(n)),
         }
     }
@@ -89,7 +93,9 @@ impl LabelRef {
     pub(crate) fn from_args(id: Option<i64>, name: Option<String>) -> Result<Self> {
         match (id, name) {
             (Some(_), Some(_)) => Err(CoreError::invalid("Give either label_id or label_name, not both.")),
-            (Some(id), None) if id <= 0 => Err(CoreError::invalid(format!("label_id must be a positive number, got {id}."))),
+            (Some(id), None) if id <= 0 => {
+                Err(CoreError::invalid(format!("label_id must be a positive number, got {id}.")))
+            }
             (Some(id), None) => Ok(Self::Id(id)),
             (None, Some(n)) if n.trim().is_empty() => Err(CoreError::invalid("label_name must not be empty.")),
             (None, Some(n)) => Ok(Self::Name(n)),
@@ -197,7 +203,10 @@ mod tests {
     fn unique_substring_resolves_and_ambiguity_lists_the_candidates() {
         assert_eq!(pick_project(&ps(), &ProjectRef::Name("backend".into())).unwrap().id, 13);
         let e = pick_project(&ps(), &ProjectRef::Name("Alpha Pro".into())).unwrap_err().to_string();
-        assert!(e.contains("several") && e.contains("Alpha Project Extended") && e.contains("Another Alpha Project"), "{e}");
+        assert!(
+            e.contains("several") && e.contains("Alpha Project Extended") && e.contains("Another Alpha Project"),
+            "{e}"
+        );
         let e = pick_project(&ps(), &ProjectRef::Name("nope".into())).unwrap_err().to_string();
         assert!(e.starts_with("project_name \"nope\" matches none") && e.contains("Workstream / Backend"), "{e}");
         let e = pick_project(&ps(), &ProjectRef::Id(99)).unwrap_err().to_string();

@@ -8,16 +8,16 @@ use std::time::Duration as StdDuration;
 use chrono::{Datelike, Duration, NaiveDate};
 use erp_proto::tools::{
     CompleteWeekLogArgs, CompleteWeekLogOutput, CreateOrUpdateLogArgs, CreateOrUpdateLogOutput, DayOutcome,
-    DayOutcomeKind, DeleteLogArgs, DeleteLogOutput, EntryAction, FillLogsForDaysArgs, FillLogsForDaysOutput, FillStatus,
-    Project,
+    DayOutcomeKind, DeleteLogArgs, DeleteLogOutput, EntryAction, FillLogsForDaysArgs, FillLogsForDaysOutput,
+    FillStatus, Project,
 };
 use futures::StreamExt;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
-use super::resolve::{
-    description, find_week, load_week, no_week, project_not_in_week, week_list, LabelRef, ProjectRef,
-};
 use super::Ctx;
+use super::resolve::{
+    LabelRef, ProjectRef, description, find_week, load_week, no_week, project_not_in_week, week_list,
+};
 use crate::dates::{duration, is_weekend, minutes_for_hours, monday_of, parse_date, parse_monday};
 use crate::erp::{ErpError, WeekRef};
 use crate::error::{CoreError, Result};
@@ -109,7 +109,12 @@ impl Upsert {
                 .await?
             }
             None => {
-                add_without_week(ctx, monday, vec![slack_log(self.date, self.minutes, &self.description, &project, label)]).await?;
+                add_without_week(
+                    ctx,
+                    monday,
+                    vec![slack_log(self.date, self.minutes, &self.description, &project, label)],
+                )
+                .await?;
                 EntryAction::Created
             }
         };
@@ -303,7 +308,14 @@ impl Fill {
                     let msg = e.to_rpc().message;
                     for day in days {
                         failed += 1;
-                        outcomes.insert(day, DayOutcome { date: day.to_string(), outcome: DayOutcomeKind::Failed, error: Some(msg.clone()) });
+                        outcomes.insert(
+                            day,
+                            DayOutcome {
+                                date: day.to_string(),
+                                outcome: DayOutcomeKind::Failed,
+                                error: Some(msg.clone()),
+                            },
+                        );
                     }
                 }
             }
@@ -318,7 +330,10 @@ impl Fill {
         let hours = duration(self.minutes as i64);
         let mut message = format!(
             "Logged {}h{:02} on {ok} of {} day(s) on {:?}",
-            hours.hours, hours.minutes, ok + failed, project.name
+            hours.hours,
+            hours.minutes,
+            ok + failed,
+            project.name
         );
         if skipped > 0 {
             message += &format!(" ({skipped} weekend day(s) skipped)");
@@ -360,7 +375,8 @@ impl Fill {
                 .await
             }
             None => {
-                let logs = days.iter().map(|d| slack_log(*d, self.minutes, &self.description, project, label)).collect();
+                let logs =
+                    days.iter().map(|d| slack_log(*d, self.minutes, &self.description, project, label)).collect();
                 add_without_week(ctx, monday, logs).await?;
                 Ok(vec![EntryAction::Created; days.len()])
             }

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what building and testing ERP Helper needs on Debian/Ubuntu.
+# Idempotent: packages already present are not touched; apt runs only if
+# something is missing.
+set -euo pipefail
+
+need_pkgs=(build-essential pkg-config)
+
+if ! command -v cargo >/dev/null 2>&1; then
+  if [ -x "$HOME/.cargo/bin/cargo" ]; then
+    export PATH="$HOME/.cargo/bin:$PATH"
+  else
+    echo "setup: cargo (Rust 1.88 or newer) is required; install it with rustup or your package manager." >&2
+    exit 1
+  fi
+fi
+
+missing=()
+for p in "${need_pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "setup: please install: ${missing[*]}" >&2
+    exit 1
+  fi
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  echo "setup: installing ${missing[*]}" >&2
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{Datelike, Duration as Days};
 use erp_e2e::{bin, spawn_mcp};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 fn step(title: &str) {
     println!("\n\x1b[1m▸ {title}\x1b[0m");
@@ -46,7 +46,11 @@ async fn main() -> anyhow::Result<()> {
     let mut app = helper(&["--headless", "--demo"]).stdout(Stdio::null()).stderr(log).spawn()?;
     let deadline = Instant::now() + Duration::from_secs(20);
     while !helper(&["status"]).stdout(Stdio::null()).stderr(Stdio::null()).status()?.success() {
-        anyhow::ensure!(Instant::now() < deadline, "the app did not start; see {}", dir.path().join("app.log").display());
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "the app did not start; see {}",
+            dir.path().join("app.log").display()
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     println!("    erp-helper is running; the assistant's erp-mcp talks to it over {}", socket.display());
@@ -93,7 +97,13 @@ async fn main() -> anyhow::Result<()> {
     for p in day["projects"].as_array().into_iter().flatten() {
         for t in p["tasks"].as_array().into_iter().flatten() {
             let time = &t["days"][0]["time"];
-            println!("    {:<24} {:<16} {}h{:02}", p["team"].as_str().unwrap_or(""), t["description"].as_str().unwrap_or(""), time["hours"], time["minutes"].as_u64().unwrap_or(0));
+            println!(
+                "    {:<24} {:<16} {}h{:02}",
+                p["team"].as_str().unwrap_or(""),
+                t["description"].as_str().unwrap_or(""),
+                time["hours"],
+                time["minutes"].as_u64().unwrap_or(0)
+            );
         }
     }
     println!("    total {}h{:02}", day["total"]["hours"], day["total"]["minutes"].as_u64().unwrap_or(0));
@@ -111,7 +121,9 @@ async fn main() -> anyhow::Result<()> {
 
     helper(&["quit"]).output()?;
     let _ = app.wait();
-    println!("\n\x1b[1mDone.\x1b[0m To try it from your own MCP host: run `erp-helper --demo`, then `erp-helper signin --demo`,");
+    println!(
+        "\n\x1b[1mDone.\x1b[0m To try it from your own MCP host: run `erp-helper --demo`, then `erp-helper signin --demo`,"
+    );
     println!("and add erp-mcp to the host (`erp-mcp config cursor` prints the snippet).");
     Ok(())
 }

@@ -14,4 +14,13 @@ cargo clippy --locked --workspace --all-targets -- -D warnings
 echo "== cargo test"
 # default-members: the core, the shim, the simulator and the end-to-end tests
 # (which build erp-mcp and erp-helper themselves).
-cargo test --locked
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+cargo test --locked 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+# One closing line for the whole run (cargo prints one per test binary).
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     END { printf "%d passed, %d failed\n", p, f }' "$log"
+exit "$status"

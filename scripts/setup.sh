@@ -4,7 +4,8 @@
 # something is missing.
 set -euo pipefail
 
-need_pkgs=(build-essential pkg-config)
+need_pkgs=(build-essential pkg-config python3)
+command -v node >/dev/null 2>&1 || need_pkgs+=(nodejs npm)
 
 if ! command -v cargo >/dev/null 2>&1; then
   if [ -x "$HOME/.cargo/bin/cargo" ]; then
@@ -29,4 +30,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}" >&2
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# Third-party servers the tests run against (npm oauth2-mock-server), pinned by the lock file.
+here="$(cd "$(dirname "$0")/.." && pwd)"
+support="$here/tests/support"
+if [ ! -f "$support/node_modules/.package-lock.json" ] || ! cmp -s "$support/package-lock.json" "$support/node_modules/.lock-stamp"; then
+  echo "setup: installing test support packages (npm ci)" >&2
+  (cd "$support" && npm ci --no-audit --no-fund --loglevel=error)
+  cp "$support/package-lock.json" "$support/node_modules/.lock-stamp"
 fi

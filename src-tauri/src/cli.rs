@@ -42,6 +42,9 @@ enum Verb {
         /// Read an ERP token from standard input (it never appears on screen or in the chat).
         #[arg(long)]
         token_stdin: bool,
+        /// Sign in with Google in the browser (the default).
+        #[arg(long)]
+        google: bool,
         /// Demo mode: sign in as a simulator account (default jane@example.com).
         #[arg(long, value_name = "EMAIL", num_args = 0..=1, default_missing_value = "")]
         demo: Option<String>,
@@ -201,7 +204,10 @@ async fn verb_main(verb: Verb) -> anyhow::Result<i32> {
             print_session(&v);
         }
         Verb::Signin { .. } => {
-            anyhow::bail!("choose how: `erp-helper signin --token-stdin` (paste a token) or, in demo mode, `--demo`")
+            println!("Opening Google sign-in in your browser…");
+            let args = admin::SignInGoogleArgs { return_to: Some("the terminal".into()) };
+            let v = conn.call::<admin::SignInGoogle>(&args).await.map_err(rpc)?;
+            print_session(&v);
         }
         Verb::Signout => {
             let v = conn.call::<admin::SignOut>(&NoArgs {}).await.map_err(rpc)?;

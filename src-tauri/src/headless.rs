@@ -21,10 +21,16 @@ pub(crate) async fn run(opts: Options) -> anyhow::Result<()> {
     // In demo mode the simulator is the ERP: start it first and point the app at it.
     let (sim, config) = if opts.demo {
         let sim = Sim::start_on(SimConfig::default(), opts.demo_port).await?;
-        let (api, web) = (sim.api_url(), sim.web_url());
+        let (api, web, auth, token) = (sim.api_url(), sim.web_url(), sim.oauth_authorize_url(), sim.oauth_token_url());
         let config = Config::from_lookup(|k| match k {
             "ERP_API_BASE_URL" => Some(api.clone()),
             "ERP_WEB_URL" => Some(web.clone()),
+            // Google sign-in goes to the simulator's Google-like server.
+            "GOOGLE_CLIENT_ID" => Some("erp-helper-demo".into()),
+            "GOOGLE_CLIENT_SECRET" => None,
+            "GOOGLE_AUTH_URL" => Some(auth.clone()),
+            "GOOGLE_TOKEN_URL" => Some(token.clone()),
+            "ERP_HELPER_OAUTH_PORT" => Some("0".into()),
             // Demo accounts are not your accounts: ignore a real allowlist override.
             "MCP_AUTHORIZED_USERS" => None,
             other => std::env::var(other).ok(),
@@ -44,7 +50,14 @@ pub(crate) async fn run(opts: Options) -> anyhow::Result<()> {
         issuer
     });
     let listener = erp_core::ipc::bind(&config.socket).await?;
-    let core = CoreHandle::build(CoreDeps { config, store, sign_in_ui: Arc::new(HeadlessSignIn), demo }).await?;
+    let deps = CoreDeps {
+        config,
+        store,
+        sign_in_ui: Arc::new(HeadlessSignIn),
+        demo,
+        opener: erp_core::google::system_opener(),
+    };
+    let core = CoreHandle::build(deps).await?;
 
     let view = core.session_view();
     eprintln!("erp-helper {} (headless) listening on {}", erp_core::APP_VERSION, listener.path().display());

@@ -8,6 +8,7 @@ use std::sync::{Arc, OnceLock};
 
 use chrono::{Datelike, Duration, NaiveDate};
 use erp_core::core::HeadlessSignIn;
+use erp_core::google::Opener;
 use erp_core::session::{MemoryStore, SessionStore, SignInVia};
 use erp_core::{Config, CoreDeps, CoreHandle};
 use erp_proto::admin::Secret;
@@ -62,6 +63,7 @@ pub struct Harness {
     pub core: CoreHandle,
     store: Arc<MemoryStore>,
     env: Vec<(String, String)>,
+    opener: Opener,
     shutdown: CancellationToken,
     server: Option<JoinHandle<()>>,
 }
@@ -81,6 +83,11 @@ impl Harness {
 
     /// A simulator with `config`, and extra app environment (e.g. `MCP_AUTHORIZED_USERS`).
     pub async fn with(config: SimConfig, env: &[(&str, &str)]) -> Self {
+        Self::with_opener(config, env, erp_core::google::system_opener()).await
+    }
+
+    /// [`Self::with`], opening URLs with `opener` instead of the system browser.
+    pub async fn with_opener(config: SimConfig, env: &[(&str, &str)], opener: Opener) -> Self {
         let sim = Sim::start(config).await.expect("start erp-sim");
         let dir = tempfile::tempdir().expect("tempdir");
         let socket = dir.path().join("erp.sock");
@@ -92,8 +99,8 @@ impl Harness {
         ];
         all.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let store = Arc::new(MemoryStore::default());
-        let (core, shutdown, server) = Self::serve(&all, store.clone()).await;
-        Self { sim, dir, socket, core, store, env: all, shutdown, server: Some(server) }
+        let (core, shutdown, server) = Self::serve(&all, store.clone(), opener.clone()).await;
+        Self { sim, dir, socket, core, store, env: all, opener, shutdown, server: Some(server) }
     }
 
     /// The app's settings as the harness gives them.
@@ -104,13 +111,13 @@ impl Harness {
     async fn serve(
         env: &[(String, String)],
         store: Arc<MemoryStore>,
+        opener: Opener,
     ) -> (CoreHandle, CancellationToken, JoinHandle<()>) {
         let config = config_from(env);
         let listener = erp_core::ipc::bind(&config.socket).await.expect("bind socket");
         let store: Arc<dyn SessionStore> = store;
-        let core = CoreHandle::build(CoreDeps { config, store, sign_in_ui: Arc::new(HeadlessSignIn), demo: None })
-            .await
-            .expect("build core");
+        let deps = CoreDeps { config, store, sign_in_ui: Arc::new(HeadlessSignIn), demo: None, opener };
+        let core = CoreHandle::build(deps).await.expect("build core");
         let shutdown = CancellationToken::new();
         let server = tokio::spawn(erp_core::ipc::serve(listener, core.clone(), shutdown.clone()));
         (core, shutdown, server)
@@ -127,7 +134,7 @@ impl Harness {
     /// Stop and start the app again, keeping its stored session.
     pub async fn restart_app(&mut self) {
         self.stop_app().await;
-        let (core, shutdown, server) = Self::serve(&self.env, self.store.clone()).await;
+        let (core, shutdown, server) = Self::serve(&self.env, self.store.clone(), self.opener.clone()).await;
         self.core = core;
         self.shutdown = shutdown;
         self.server = Some(server);
@@ -239,4 +246,37 @@ pub fn entries(detail: &Value, team: &str) -> Vec<(String, i64, i64, String)> {
     }
     out.sort();
     out
+}
+
+/// The scripted browser (`tests/support/fake-browser.py`) as the URL opener:
+/// it follows `mode` (see the script) and writes the last page it got to `out`.
+pub fn fake_browser(mode: &str, out: &Path) -> Opener {
+    let (mode, out) = (mode.to_string(), out.to_path_buf());
+    Arc::new(move |url: &str| {
+        let status = std::process::Command::new("python3")
+            .arg(fake_browser_path())
+            .arg(url)
+            .env("FAKE_BROWSER_MODE", &mode)
+            .env("FAKE_BROWSER_OUT", &out)
+            .status()?;
+        if status.success() { Ok(()) } else { Err(std::io::Error::other("fake browser failed")) }
+    })
+}
+
+/// The scripted browser's path (usable as `$BROWSER`).
+pub fn fake_browser_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("support/fake-browser.py")
+}
+
+/// Wait for the scripted browser's last page: (HTTP status, body).
+pub async fn browser_page(out: &Path) -> (u16, String) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        if let Ok(text) = std::fs::read_to_string(out) {
+            let (status, body) = text.split_once('\n').unwrap_or((&text, ""));
+            return (status.trim().parse().unwrap_or(0), body.to_string());
+        }
+        assert!(std::time::Instant::now() < deadline, "the browser never got a page");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }

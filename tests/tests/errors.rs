@@ -127,6 +127,7 @@ async fn erp_down_says_it_could_not_be_reached() {
         store: Arc::new(store),
         sign_in_ui: Arc::new(HeadlessSignIn),
         demo: None,
+        opener: erp_core::google::system_opener(),
     })
     .await
     .unwrap();

@@ -28,6 +28,8 @@ pub struct Config {
     pub socket: PathBuf,
     /// `MCP_AUTHORIZED_USERS`, when set: overrides and locks the allowlist.
     pub authorized_users_env: Option<Vec<String>>,
+    /// Google sign-in settings, when a client id is configured.
+    pub google: Option<crate::google::GoogleSettings>,
 }
 
 impl Config {
@@ -55,7 +57,8 @@ impl Config {
         let socket = erp_proto::socket::socket_path_from(|k| get(k).map(Into::into));
         let authorized_users_env = get("MCP_AUTHORIZED_USERS")
             .map(|v| v.split(',').map(|e| e.trim().to_lowercase()).filter(|e| !e.is_empty()).collect());
-        Ok(Self { api_base, web_url, config_dir, data_dir, socket, authorized_users_env })
+        let google = crate::google::GoogleSettings::from_lookup(&get)?;
+        Ok(Self { api_base, web_url, config_dir, data_dir, socket, authorized_users_env, google })
     }
 
     /// The web page of a week log.

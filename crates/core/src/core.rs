@@ -61,6 +61,8 @@ pub struct CoreDeps {
     pub sign_in_ui: Arc<dyn SignInUi>,
     /// Demo mode's token issuer; `None` outside demo mode.
     pub demo: Option<DemoIssuer>,
+    /// Opens URLs in the user's browser (the Google sign-in).
+    pub opener: crate::google::Opener,
 }
 
 #[derive(Default)]
@@ -91,6 +93,8 @@ struct State {
     next_client: AtomicU64,
     session_tx: watch::Sender<SessionView>,
     quit: tokio_util::sync::CancellationToken,
+    opener: crate::google::Opener,
+    google_flow: tokio::sync::Mutex<()>,
 }
 
 /// Cheap, cloneable handle on the core.
@@ -129,7 +133,7 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'sta
 impl CoreHandle {
     /// Build the core and load any stored session.
     pub async fn build(deps: CoreDeps) -> Result<Self> {
-        let CoreDeps { config, store, sign_in_ui, demo } = deps;
+        let CoreDeps { config, store, sign_in_ui, demo, opener } = deps;
         let loaded = {
             let store = store.clone();
             blocking(move || store.load()).await
@@ -163,6 +167,8 @@ impl CoreHandle {
             next_client: AtomicU64::new(1),
             session_tx,
             quit: tokio_util::sync::CancellationToken::new(),
+            opener,
+            google_flow: tokio::sync::Mutex::new(()),
         }));
         core.publish();
         Ok(core)
@@ -176,6 +182,21 @@ impl CoreHandle {
     /// The ERP client.
     pub fn erp(&self) -> &ErpClient {
         &self.0.erp
+    }
+
+    /// Google sign-in settings, if configured.
+    pub fn google(&self) -> Option<crate::google::GoogleSettings> {
+        self.0.config.google.clone()
+    }
+
+    /// Held while a Google sign-in waits for the browser (one at a time).
+    pub(crate) fn google_flow_lock(&self) -> &tokio::sync::Mutex<()> {
+        &self.0.google_flow
+    }
+
+    /// The injected browser opener.
+    pub fn opener(&self) -> crate::google::Opener {
+        self.0.opener.clone()
     }
 
     /// Whether demo mode is on.

@@ -38,6 +38,9 @@ pub enum CoreError {
     /// The operation ran out of time.
     #[error("{0}")]
     Timeout(String),
+    /// A sign-in flow failed (cancelled, timed out, refused); the message says what to do.
+    #[error("{0}")]
+    SignIn(String),
     /// The caller cancelled.
     #[error("cancelled")]
     Cancelled,
@@ -86,6 +89,7 @@ impl CoreError {
             Self::Erp(e) => e.to_rpc(),
             Self::Precondition(m) => RpcError::new(ErrorCode::ErpError, m.clone()),
             Self::Timeout(m) => RpcError::new(ErrorCode::Timeout, m.clone()),
+            Self::SignIn(m) => RpcError::new(ErrorCode::NotSignedIn, m.clone()).with_sign_in_url(SIGN_IN_LINK),
             Self::Cancelled => RpcError::new(ErrorCode::Cancelled, "The request was cancelled."),
             Self::Config(m) | Self::Storage(m) | Self::Internal(m) => {
                 tracing::error!(error = %m, "internal error");

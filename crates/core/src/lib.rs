@@ -12,6 +12,7 @@ pub mod core;
 pub mod dates;
 pub mod erp;
 pub mod error;
+pub mod google;
 pub mod ipc;
 pub mod session;
 pub mod tools;

@@ -62,6 +62,9 @@ pub struct SimConfig {
     pub today: NaiveDate,
     /// OAuth: approve at once as this user instead of showing the consent page.
     pub oauth_auto_approve: Option<String>,
+    /// `core/google-login/`: accept any Google access token (one issued by a
+    /// third-party OAuth server in tests) as this account, as if Google vouched for it.
+    pub google_any_token_as: Option<String>,
 }
 
 impl Default for SimConfig {
@@ -80,6 +83,7 @@ impl Default for SimConfig {
             seed_to: NaiveDate::from_ymd_opt(today.year() + 1, 12, 31).unwrap(),
             today,
             oauth_auto_approve: None,
+            google_any_token_as: None,
         }
     }
 }

@@ -66,6 +66,8 @@ admin! {
     Status = "app_status", NoArgs => StatusOutput;
     /// Sign in with a token the user pasted (verified with the ERP before it is kept).
     SignInToken = "app_signin_token", SignInTokenArgs => SessionView;
+    /// Sign in with Google in the browser; answers when the sign-in is done.
+    SignInGoogle = "app_signin_google", SignInGoogleArgs => SessionView;
     /// Demo mode only: sign in as a simulator user through its Google-like flow.
     SignInDemo = "app_signin_demo", SignInDemoArgs => SessionView;
     /// Sign out and delete the stored session.
@@ -103,6 +105,15 @@ pub struct SessionView {
 pub struct SignInTokenArgs {
     /// The ERP token (a leading `Token ` is accepted and removed).
     pub token: Secret,
+}
+
+/// Arguments of `app_signin_google`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignInGoogleArgs {
+    /// The editor to name on the browser's last page ("return to Cursor").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_to: Option<String>,
 }
 
 /// Arguments of `app_signin_demo`.

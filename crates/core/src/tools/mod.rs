@@ -108,6 +108,10 @@ impl CoreHandle {
                 let a: admin::SignInTokenArgs = parse(params)?;
                 out(self.sign_in_with_token(a.token, None, crate::session::SignInVia::Token).await?)
             }
+            admin::SignInGoogle::NAME => {
+                let a: admin::SignInGoogleArgs = parse(params)?;
+                out(self.sign_in_with_google(self.opener(), a.return_to).await?)
+            }
             admin::SignInDemo::NAME => {
                 let a: admin::SignInDemoArgs = parse(params)?;
                 out(self.sign_in_demo(a.email).await?)

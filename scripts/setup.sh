@@ -4,7 +4,7 @@
 # something is missing.
 set -euo pipefail
 
-need_pkgs=(build-essential pkg-config python3)
+need_pkgs=(build-essential pkg-config python3 dbus-daemon gnome-keyring libsecret-tools)
 command -v node >/dev/null 2>&1 || need_pkgs+=(nodejs npm)
 
 if ! command -v cargo >/dev/null 2>&1; then

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use erp_core::core::{DemoIssuer, HeadlessSignIn};
-use erp_core::session::{FileStore, MemoryStore, SessionStore};
+use erp_core::session::{SessionStore, StoreChoice};
 use erp_core::{Config, CoreDeps, CoreHandle};
 use erp_proto::admin::Secret;
 use erp_sim::{Sim, SimConfig};
@@ -40,11 +40,13 @@ pub(crate) async fn run(opts: Options) -> anyhow::Result<()> {
         (None, Config::from_env()?)
     };
 
-    let store: Arc<dyn SessionStore> = if opts.memory_session || opts.demo {
-        Arc::new(MemoryStore::default())
-    } else {
-        Arc::new(FileStore::new(config.data_dir.join("secret").join("session.json")))
+    let choice = match std::env::var("ERP_HELPER_SESSION_STORE") {
+        Ok(v) => StoreChoice::parse(&v)?,
+        Err(_) => StoreChoice::Auto,
     };
+    // Demo sessions are simulator sessions: never put them in your keychain.
+    let choice = if opts.memory_session || opts.demo { StoreChoice::Memory } else { choice };
+    let store: Arc<dyn SessionStore> = erp_core::session::open_store(&config, choice)?;
     let demo: Option<DemoIssuer> = sim.clone().map(|sim| {
         let issuer: DemoIssuer = Arc::new(move |email: &str| sim.issue_google_token(email).map(Secret::new));
         issuer

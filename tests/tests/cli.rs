@@ -27,6 +27,8 @@ impl Env {
             ("ERP_HELPER_DATA_DIR".into(), dir.path().join("data").display().to_string()),
             ("ERP_HELPER_SOCKET".into(), dir.path().join("run/erp.sock").display().to_string()),
             ("RUST_LOG".into(), "debug".into()),
+            // This test is about the file fallback; keychain.rs covers the keychain.
+            ("ERP_HELPER_SESSION_STORE".into(), "file".into()),
         ];
         Self { dir, vars }
     }

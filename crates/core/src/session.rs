@@ -205,3 +205,117 @@ mod tests {
         assert!(store.load().unwrap().is_none());
     }
 }
+
+/// Keeps the session in the OS keychain (Secret Service on Linux, Keychain on
+/// macOS, Credential Manager on Windows) as one entry, service `erp-helper`.
+pub struct KeychainStore {
+    account: String,
+}
+
+impl KeychainStore {
+    /// The service name under which the session is kept.
+    pub const SERVICE: &'static str = "erp-helper";
+
+    /// A store for the ERP at `api_base` (one entry per ERP), if a keychain
+    /// answers here; `None` when there is none (no Secret Service on the bus, …).
+    pub fn open(api_base: &url::Url) -> Option<Self> {
+        let store = Self { account: format!("session {}", api_base.as_str()) };
+        match store.entry().and_then(|e| e.get_password().map(|_| ())) {
+            Ok(()) | Err(keyring::Error::NoEntry) => Some(store),
+            Err(e) => {
+                tracing::info!(error = %e, "no usable keychain; the session will be kept in a private file");
+                None
+            }
+        }
+    }
+
+    fn entry(&self) -> keyring::Result<keyring::Entry> {
+        keyring::Entry::new(Self::SERVICE, &self.account)
+    }
+
+    fn err(what: &str, e: keyring::Error) -> CoreError {
+        CoreError::Storage(format!("keychain: could not {what} the session: {e}"))
+    }
+}
+
+impl SessionStore for KeychainStore {
+    fn load(&self) -> Result<Option<StoredSession>> {
+        match self.entry().and_then(|e| e.get_password()) {
+            Ok(text) => match serde_json::from_str(&text) {
+                Ok(s) => Ok(Some(s)),
+                Err(e) => {
+                    tracing::warn!(error = %e, "ignoring an unreadable keychain entry");
+                    Ok(None)
+                }
+            },
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(Self::err("read", e)),
+        }
+    }
+    fn save(&self, session: &StoredSession) -> Result<()> {
+        let text = serde_json::to_string(session).map_err(|e| CoreError::Internal(e.to_string()))?;
+        self.entry().and_then(|e| e.set_password(&text)).map_err(|e| Self::err("save", e))
+    }
+    fn clear(&self) -> Result<()> {
+        match self.entry().and_then(|e| e.delete_credential()) {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(e) => Err(Self::err("delete", e)),
+        }
+    }
+    fn describe(&self) -> String {
+        "keychain (the system's secure credential store)".into()
+    }
+}
+
+/// Which store to use (`ERP_HELPER_SESSION_STORE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreChoice {
+    /// The keychain when one answers, else the file (the default).
+    Auto,
+    /// The keychain, or fail to start.
+    Keychain,
+    /// The 0600 file.
+    File,
+    /// Memory only.
+    Memory,
+}
+
+impl StoreChoice {
+    /// Parse `auto`, `keychain`, `file` or `memory`.
+    pub fn parse(s: &str) -> Result<Self> {
+        match s.trim().to_lowercase().as_str() {
+            "" | "auto" => Ok(Self::Auto),
+            "keychain" => Ok(Self::Keychain),
+            "file" => Ok(Self::File),
+            "memory" => Ok(Self::Memory),
+            other => Err(CoreError::Config(format!(
+                "ERP_HELPER_SESSION_STORE must be auto, keychain, file or memory, not {other:?}"
+            ))),
+        }
+    }
+}
+
+/// The session store for `choice`. `Auto`: the keychain when one answers, else
+/// a 0600 file in `<data_dir>/secret/`; a session left in that file by an
+/// earlier run without a keychain is moved into the keychain.
+pub fn open_store(config: &crate::Config, choice: StoreChoice) -> Result<std::sync::Arc<dyn SessionStore>> {
+    let file = FileStore::new(config.data_dir.join("secret").join("session.json"));
+    let keychain = match choice {
+        StoreChoice::Memory => return Ok(std::sync::Arc::new(MemoryStore::default())),
+        StoreChoice::File => return Ok(std::sync::Arc::new(file)),
+        StoreChoice::Keychain => KeychainStore::open(&config.api_base).ok_or_else(|| {
+            CoreError::Storage("ERP_HELPER_SESSION_STORE=keychain, but no keychain answers here".into())
+        })?,
+        StoreChoice::Auto => match KeychainStore::open(&config.api_base) {
+            Some(k) => k,
+            None => return Ok(std::sync::Arc::new(file)),
+        },
+    };
+    if let Ok(Some(old)) = file.load() {
+        if keychain.load().ok().flatten().is_none() && keychain.save(&old).is_ok() {
+            tracing::info!("moved the session from the fallback file into the keychain");
+        }
+        let _ = file.clear();
+    }
+    Ok(std::sync::Arc::new(keychain))
+}

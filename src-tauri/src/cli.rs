@@ -27,6 +27,9 @@ struct Cli {
     /// Keep the session in memory only (lost when the app quits).
     #[arg(long)]
     memory_session: bool,
+    /// Open a window at start (status, token, allowlist, activity, erp-login, google).
+    #[arg(long, value_name = "WINDOW")]
+    open: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -45,6 +48,9 @@ enum Verb {
         /// Sign in with Google in the browser (the default).
         #[arg(long)]
         google: bool,
+        /// Open the ERP's own sign-in page in the app's window (tray app only).
+        #[arg(long)]
+        erp_page: bool,
         /// Demo mode: sign in as a simulator account (default jane@example.com).
         #[arg(long, value_name = "EMAIL", num_args = 0..=1, default_missing_value = "")]
         demo: Option<String>,
@@ -90,33 +96,44 @@ fn init_logging() {
         .try_init();
 }
 
+/// Whether a desktop session is there to show a tray in.
+fn has_display() -> bool {
+    if cfg!(target_os = "linux") {
+        std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some()
+    } else {
+        true
+    }
+}
+
 /// The process entry point; returns the exit code.
 pub fn main() -> i32 {
     let cli = Cli::parse();
     init_logging();
-    let rt = match tokio::runtime::Runtime::new() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("erp-helper: {e}");
-            return 1;
-        }
-    };
-    let result = rt.block_on(async {
-        match cli.command {
-            None => {
-                // The desktop shell arrives with the GUI; until then the app is headless.
-                let _ = cli.headless;
-                crate::headless::run(crate::headless::Options {
-                    demo: cli.demo,
-                    demo_port: cli.demo_port,
-                    memory_session: cli.memory_session,
-                })
-                .await
+    let opts = crate::setup::Options { demo: cli.demo, demo_port: cli.demo_port, memory_session: cli.memory_session };
+    let result = match cli.command {
+        None if !cli.headless && has_display() => {
+            // The tray app runs on Tauri's runtime: one runtime per process.
+            let open: Vec<String> = cli.open.iter().flat_map(|w| ["--open".to_string(), w.clone()]).collect();
+            tauri::async_runtime::block_on(crate::setup::prepare(&opts))
+                .and_then(|setup| crate::gui::run(setup, open))
                 .map(|()| 0)
-            }
-            Some(verb) => verb_main(verb).await,
         }
-    });
+        command => match tokio::runtime::Runtime::new() {
+            Err(e) => Err(e.into()),
+            Ok(rt) => rt.block_on(async {
+                match command {
+                    Some(verb) => verb_main(verb).await,
+                    None => {
+                        if !cli.headless {
+                            eprintln!("erp-helper: no display; running headless (the same app, without the tray)");
+                        }
+                        let setup = crate::setup::prepare(&opts).await?;
+                        crate::headless::run(setup).await.map(|()| 0)
+                    }
+                }
+            }),
+        },
+    };
     match result {
         Ok(code) => code,
         Err(e) => {
@@ -202,6 +219,11 @@ async fn verb_main(verb: Verb) -> anyhow::Result<i32> {
             let email = (!email.is_empty()).then_some(email);
             let v = conn.call::<admin::SignInDemo>(&admin::SignInDemoArgs { email }).await.map_err(rpc)?;
             print_session(&v);
+        }
+        Verb::Signin { erp_page: true, .. } => {
+            let args = erp_proto::tools::SignInArgs { method: Some(erp_proto::tools::SignInMethod::ErpPage) };
+            let out = conn.call::<admin::OpenSignIn>(&args).await.map_err(rpc)?;
+            println!("{}", out.message);
         }
         Verb::Signin { .. } => {
             println!("Opening Google sign-in in your browser…");

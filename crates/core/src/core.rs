@@ -31,15 +31,15 @@ pub enum SignInStart {
 /// The GUI seam: how the app opens a sign-in (browser, webview). The headless
 /// app says what to run instead.
 pub trait SignInUi: Send + Sync + 'static {
-    /// Open a sign-in by `method`.
-    fn start(&self, method: SignInMethod) -> SignInStart;
+    /// Open a sign-in by `method`; `return_to` names the editor that asked.
+    fn start(&self, method: SignInMethod, return_to: Option<String>) -> SignInStart;
 }
 
 /// The headless app's [`SignInUi`]: it can open nothing.
 pub struct HeadlessSignIn;
 
 impl SignInUi for HeadlessSignIn {
-    fn start(&self, _: SignInMethod) -> SignInStart {
+    fn start(&self, _: SignInMethod, _: Option<String>) -> SignInStart {
         SignInStart::Manual(
             "ERP Helper is running without a window. In a terminal, run `erp-helper signin --token-stdin` and paste \
              your ERP token there (never in this chat), then try again."
@@ -92,6 +92,7 @@ struct State {
     clients: Mutex<BTreeMap<u64, (ClientInfo, Instant)>>,
     next_client: AtomicU64,
     session_tx: watch::Sender<SessionView>,
+    clients_tx: watch::Sender<u64>,
     quit: tokio_util::sync::CancellationToken,
     opener: crate::google::Opener,
     google_flow: tokio::sync::Mutex<()>,
@@ -111,14 +112,19 @@ impl ClientGuard {
     /// Update what is known about the client (a shim learns its host's name late).
     pub fn update(&self, info: &ClientInfo) {
         if let Some(entry) = self.core.0.clients.lock().unwrap_or_else(|p| p.into_inner()).get_mut(&self.id) {
+            if entry.0 == *info {
+                return;
+            }
             entry.0 = info.clone();
         }
+        self.core.0.clients_tx.send_modify(|n| *n += 1);
     }
 }
 
 impl Drop for ClientGuard {
     fn drop(&mut self) {
         self.core.0.clients.lock().unwrap_or_else(|p| p.into_inner()).remove(&self.id);
+        self.core.0.clients_tx.send_modify(|n| *n += 1);
     }
 }
 
@@ -166,6 +172,7 @@ impl CoreHandle {
             clients: Mutex::default(),
             next_client: AtomicU64::new(1),
             session_tx,
+            clients_tx: watch::channel(0).0,
             quit: tokio_util::sync::CancellationToken::new(),
             opener,
             google_flow: tokio::sync::Mutex::new(()),
@@ -234,6 +241,11 @@ impl CoreHandle {
         }
     }
 
+    /// Subscribe to changes in the connected clients (the value is a counter).
+    pub fn clients_changes(&self) -> watch::Receiver<u64> {
+        self.0.clients_tx.subscribe()
+    }
+
     /// Subscribe to session changes (sign-in, sign-out, expiry).
     pub fn session_changes(&self) -> watch::Receiver<SessionView> {
         self.0.session_tx.subscribe()
@@ -258,8 +270,8 @@ impl CoreHandle {
     }
 
     /// Open a sign-in through the GUI seam.
-    pub fn open_sign_in(&self, method: SignInMethod) -> SignInStart {
-        self.0.ui.start(method)
+    pub fn open_sign_in(&self, method: SignInMethod, return_to: Option<String>) -> SignInStart {
+        self.0.ui.start(method, return_to)
     }
 
     /// The identity for a tool call: signed in, not expired, authorized.
@@ -421,6 +433,7 @@ impl CoreHandle {
     pub fn register_client(&self, info: ClientInfo) -> ClientGuard {
         let id = self.0.next_client.fetch_add(1, Ordering::Relaxed);
         self.0.clients.lock().unwrap_or_else(|p| p.into_inner()).insert(id, (info, Instant::now()));
+        self.0.clients_tx.send_modify(|n| *n += 1);
         ClientGuard { core: self.clone(), id }
     }
 

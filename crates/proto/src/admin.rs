@@ -68,6 +68,8 @@ admin! {
     SignInToken = "app_signin_token", SignInTokenArgs => SessionView;
     /// Sign in with Google in the browser; answers when the sign-in is done.
     SignInGoogle = "app_signin_google", SignInGoogleArgs => SessionView;
+    /// Open a sign-in in the app (browser or window) without waiting for it.
+    OpenSignIn = "app_open_sign_in", crate::tools::SignInArgs => crate::tools::SignInOutput;
     /// Demo mode only: sign in as a simulator user through its Google-like flow.
     SignInDemo = "app_signin_demo", SignInDemoArgs => SessionView;
     /// Sign out and delete the stored session.

@@ -112,6 +112,16 @@ impl CoreHandle {
                 let a: admin::SignInGoogleArgs = parse(params)?;
                 out(self.sign_in_with_google(self.opener(), a.return_to).await?)
             }
+            admin::OpenSignIn::NAME => {
+                let a: t::SignInArgs = parse(params)?;
+                let method = a.method.unwrap_or(t::SignInMethod::Google);
+                let (status, message) = match self.open_sign_in(method, None) {
+                    crate::core::SignInStart::Started(m) => (t::SignInStatus::Started, m),
+                    crate::core::SignInStart::Manual(m) => (t::SignInStatus::Manual, m),
+                };
+                let sign_in_url = crate::config::SIGN_IN_LINK.into();
+                out(t::SignInOutput { status, email: None, sign_in_url, message })
+            }
             admin::SignInDemo::NAME => {
                 let a: admin::SignInDemoArgs = parse(params)?;
                 out(self.sign_in_demo(a.email).await?)
@@ -146,7 +156,7 @@ impl CoreHandle {
                 parse::<t::NoArgs>(params)?;
                 return out(self.whoami());
             }
-            t::SignIn::NAME => return out(reads::sign_in(self, parse(params)?)),
+            t::SignIn::NAME => return out(reads::sign_in(self, parse(params)?, client.mcp_client.clone())),
             _ => {}
         }
         let audit_args = is_write(name).then(|| params.clone());

@@ -21,7 +21,7 @@ use crate::error::{CoreError, Result};
 /// Longest range `get_logs_for_date_range` reads.
 const MAX_READ_DAYS: i64 = 366;
 
-pub(crate) fn sign_in(core: &CoreHandle, args: SignInArgs) -> SignInOutput {
+pub(crate) fn sign_in(core: &CoreHandle, args: SignInArgs, return_to: Option<String>) -> SignInOutput {
     let view = core.session_view();
     if view.state == SessionState::SignedIn {
         return SignInOutput {
@@ -31,7 +31,7 @@ pub(crate) fn sign_in(core: &CoreHandle, args: SignInArgs) -> SignInOutput {
             sign_in_url: SIGN_IN_LINK.into(),
         };
     }
-    let (status, message) = match core.open_sign_in(args.method.unwrap_or(SignInMethod::Google)) {
+    let (status, message) = match core.open_sign_in(args.method.unwrap_or(SignInMethod::Google), return_to) {
         SignInStart::Started(m) => (SignInStatus::Started, m),
         SignInStart::Manual(m) => (SignInStatus::Manual, m),
     };

@@ -1,0 +1,60 @@
+//! Tauri commands for the app's own windows: one-line adapters onto `erp-core`.
+//! The windows never see a token (paste goes in, nothing comes out) and never
+//! call the ERP themselves.
+
+use erp_core::CoreHandle;
+use erp_core::session::SignInVia;
+use erp_proto::admin::{AllowlistView, AuditEntry, Secret, SessionView, StatusOutput};
+use erp_proto::tools::SignInMethod;
+use tauri::{AppHandle, State};
+
+/// A command's error: the core's one sentence for the user.
+#[derive(Debug, serde::Serialize)]
+pub(crate) struct CommandError(String);
+
+impl From<erp_core::CoreError> for CommandError {
+    fn from(e: erp_core::CoreError) -> Self {
+        Self(e.to_rpc().message)
+    }
+}
+
+type Res<T> = Result<T, CommandError>;
+
+#[tauri::command]
+pub(crate) fn status(core: State<'_, CoreHandle>) -> StatusOutput {
+    core.status()
+}
+
+#[tauri::command]
+pub(crate) async fn paste_token(core: State<'_, CoreHandle>, token: String) -> Res<SessionView> {
+    Ok(core.sign_in_with_token(Secret::new(token), None, SignInVia::Token).await?)
+}
+
+#[tauri::command]
+pub(crate) async fn sign_out(app: AppHandle, core: State<'_, CoreHandle>) -> Res<SessionView> {
+    let view = core.sign_out().await?;
+    super::login::forget(&app);
+    Ok(view)
+}
+
+#[tauri::command]
+pub(crate) fn start_sign_in(core: State<'_, CoreHandle>, method: SignInMethod) -> String {
+    match core.open_sign_in(method, None) {
+        erp_core::core::SignInStart::Started(m) | erp_core::core::SignInStart::Manual(m) => m,
+    }
+}
+
+#[tauri::command]
+pub(crate) fn allow_add(core: State<'_, CoreHandle>, entry: String) -> Res<AllowlistView> {
+    Ok(core.allow_add(&entry)?)
+}
+
+#[tauri::command]
+pub(crate) fn allow_remove(core: State<'_, CoreHandle>, entry: String) -> Res<AllowlistView> {
+    Ok(core.allow_remove(&entry)?)
+}
+
+#[tauri::command]
+pub(crate) fn audit(core: State<'_, CoreHandle>, limit: Option<usize>) -> Res<Vec<AuditEntry>> {
+    Ok(core.audit_recent(limit.unwrap_or(200).min(10_000))?)
+}

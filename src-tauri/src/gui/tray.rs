@@ -1,0 +1,130 @@
+//! The tray icon and its menu, rebuilt whenever the session or the set of
+//! connected apps changes (the core's watch channels; nothing polls).
+
+use erp_core::CoreHandle;
+use erp_proto::tools::{SessionState, SignInMethod};
+use tauri::image::Image;
+use tauri::menu::{Menu, MenuItem, PredefinedMenuItem, Submenu};
+use tauri::tray::{TrayIcon, TrayIconBuilder};
+use tauri::{AppHandle, Emitter, Manager, Wry};
+
+const TRAY_ID: &str = "erp-helper";
+const ICON_IN: &[u8] = include_bytes!("../../icons/tray-signed-in.png");
+const ICON_OUT: &[u8] = include_bytes!("../../icons/tray-signed-out.png");
+
+fn menu(app: &AppHandle, core: &CoreHandle) -> tauri::Result<Menu<Wry>> {
+    let view = core.session_view();
+    let account = match (view.state, view.email.as_deref()) {
+        (SessionState::SignedIn, Some(e)) => format!("Signed in as {e}"),
+        (SessionState::Expired, Some(e)) => format!("Session of {e} expired: sign in again"),
+        _ => "Not signed in".to_string(),
+    };
+    let signed_in = view.state == SessionState::SignedIn;
+    let clients = core.connected_clients();
+    let client_items: Vec<MenuItem<Wry>> = if clients.is_empty() {
+        vec![MenuItem::with_id(app, "client-none", "None right now", false, None::<&str>)?]
+    } else {
+        clients
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let who = c.client.mcp_client.clone().unwrap_or_else(|| c.client.name.clone());
+                MenuItem::with_id(app, format!("client-{i}"), who, false, None::<&str>)
+            })
+            .collect::<tauri::Result<_>>()?
+    };
+    let client_refs: Vec<&dyn tauri::menu::IsMenuItem<Wry>> =
+        client_items.iter().map(|i| i as &dyn tauri::menu::IsMenuItem<Wry>).collect();
+    let connected =
+        Submenu::with_id_and_items(app, "clients", format!("Connected apps ({})", clients.len()), true, &client_refs)?;
+    Menu::with_items(
+        app,
+        &[
+            &MenuItem::with_id(app, "account", account, false, None::<&str>)?,
+            &PredefinedMenuItem::separator(app)?,
+            &MenuItem::with_id(app, "signin-google", "Sign in with Google…", true, None::<&str>)?,
+            &MenuItem::with_id(app, "signin-erp", "Sign in on the ERP page…", true, None::<&str>)?,
+            &MenuItem::with_id(app, "signin-token", "Use a token…", true, None::<&str>)?,
+            &MenuItem::with_id(app, "signout", "Sign out", signed_in, None::<&str>)?,
+            &PredefinedMenuItem::separator(app)?,
+            &MenuItem::with_id(app, "allowlist", "Authorized users…", true, None::<&str>)?,
+            &connected,
+            &MenuItem::with_id(app, "activity", "Activity…", true, None::<&str>)?,
+            &PredefinedMenuItem::separator(app)?,
+            &MenuItem::with_id(app, "quit", "Quit ERP Helper", true, None::<&str>)?,
+        ],
+    )
+}
+
+fn icon(core: &CoreHandle) -> tauri::Result<Image<'static>> {
+    let bytes = if core.session_view().state == SessionState::SignedIn { ICON_IN } else { ICON_OUT };
+    Image::from_bytes(bytes)
+}
+
+fn refresh(app: &AppHandle, tray: &TrayIcon) {
+    let core = app.state::<CoreHandle>();
+    match menu(app, &core) {
+        Ok(m) => {
+            let _ = tray.set_menu(Some(m));
+        }
+        Err(e) => tracing::error!(error = %e, "could not rebuild the tray menu"),
+    }
+    if let Ok(i) = icon(&core) {
+        let _ = tray.set_icon(Some(i));
+    }
+    let tip = match core.session_view().email {
+        Some(e) => format!("ERP Helper: {e}"),
+        None => "ERP Helper: not signed in".into(),
+    };
+    let _ = tray.set_tooltip(Some(tip));
+}
+
+fn on_menu(app: &AppHandle, id: &str) {
+    let core = app.state::<CoreHandle>().inner().clone();
+    match id {
+        "signin-google" => {
+            core.open_sign_in(SignInMethod::Google, None);
+        }
+        "signin-erp" => super::login::open(app),
+        "signin-token" => super::open_window(app, "token", ""),
+        "signout" => {
+            let app = app.clone();
+            tauri::async_runtime::spawn(async move {
+                if let Err(e) = core.sign_out().await {
+                    tracing::error!(error = %e, "sign-out failed");
+                }
+                let handle = app.clone();
+                let _ = app.run_on_main_thread(move || super::login::forget(&handle));
+            });
+        }
+        "allowlist" => super::open_window(app, "allowlist", ""),
+        "activity" => super::open_window(app, "activity", ""),
+        "quit" => app.exit(0),
+        _ => {}
+    }
+}
+
+/// Create the tray icon and keep it in step with the core.
+pub(crate) fn install(app: &AppHandle, core: &CoreHandle) -> tauri::Result<()> {
+    let tray = TrayIconBuilder::with_id(TRAY_ID)
+        .icon(icon(core)?)
+        .menu(&menu(app, core)?)
+        .tooltip("ERP Helper")
+        .on_menu_event(|app, event| on_menu(app, event.id().as_ref()))
+        .build(app)?;
+    refresh(app, &tray);
+    let (mut session, mut clients) = (core.session_changes(), core.clients_changes());
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            tokio::select! {
+                r = session.changed() => if r.is_err() { break },
+                r = clients.changed() => if r.is_err() { break },
+            }
+            let (handle, tray) = (app.clone(), tray.clone());
+            let _ = app.run_on_main_thread(move || refresh(&handle, &tray));
+            let _ = app.emit("session-changed", ());
+        }
+    });
+    Ok(())
+}

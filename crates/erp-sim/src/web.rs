@@ -67,10 +67,10 @@ if (t) { document.getElementById('user').textContent = u;
 }
 
 async fn login_page(AxState(state): AxState<Shared>) -> Html<String> {
+    let base = lock(&state).base.clone();
     let google = format!(
-        "{}/oauth/authorize?response_type=code&client_id=erp-web&redirect_uri={}&state=web&scope=openid%20email",
-        lock(&state).base,
-        url::form_urlencoded::byte_serialize(format!("{}/", lock(&state).base).as_bytes()).collect::<String>()
+        "{base}/oauth/authorize?response_type=code&client_id=erp-web&redirect_uri={}&state=web&scope=openid%20email",
+        url::form_urlencoded::byte_serialize(format!("{base}/").as_bytes()).collect::<String>()
     );
     page(
         "Sign in to Workstream",

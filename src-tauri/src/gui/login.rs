@@ -6,8 +6,6 @@
 //! keeping it. Navigation is limited to the ERP's origin; a jump to Google's
 //! sign-in is handed to the system-browser flow (Google refuses embedded webviews).
 
-use std::path::PathBuf;
-
 use erp_core::CoreHandle;
 use erp_core::session::SignInVia;
 use erp_proto::admin::Secret;
@@ -18,9 +16,6 @@ use url::Url;
 pub(crate) const LABEL: &str = "erp-login";
 /// The private scheme the capture script navigates to.
 const CAPTURE_SCHEME: &str = "erp-helper-capture";
-
-/// Where the login webview keeps its cookies and local storage.
-pub(crate) struct LoginData(pub(crate) PathBuf);
 
 /// Runs in the ERP page. Polls for the token the ERP web app stores after
 /// sign-in; never runs on other origins.
@@ -62,13 +57,11 @@ pub(crate) fn open(app: &AppHandle) {
     let start = core.config().web_url.clone();
     let origin = start.origin().ascii_serialization();
     let google: Vec<Url> = core.google().map(|g| g.auth_url).into_iter().collect();
-    let data = app.state::<LoginData>().0.clone();
     let nav_app = app.clone();
     let erp = start.clone();
     let built = WebviewWindowBuilder::new(app, LABEL, WebviewUrl::External(start))
         .title("Sign in to the ERP")
         .inner_size(480.0, 680.0)
-        .data_directory(data)
         .initialization_script(capture_script(&origin))
         .on_navigation(move |url| decide(&nav_app, &erp, &google, url))
         .build();
@@ -127,31 +120,24 @@ fn captured(app: &AppHandle, payload: String) {
             Ok(_) => "?signed_in=1".to_string(),
             Err(e) => format!("?error={}", super::urlencode(&e.to_rpc().message)),
         };
-        if result.is_err() {
-            // Whatever the page holds was refused: do not keep it around.
-            forget(&app);
-        }
         let handle = app.clone();
         let _ = app.run_on_main_thread(move || {
-            if let Some(w) = handle.get_webview_window(LABEL) {
-                let _ = w.close();
-            }
+            // The token now lives in the keychain only: wipe the page's copy.
+            forget(&handle);
             super::open_window(&handle, "status", &query);
         });
     });
 }
 
-/// Forget the login page's storage (its token, cookies): on sign-out and after
-/// a refused capture.
+/// Wipe the login page's storage (its copy of the token, its cookies) and close
+/// it: right after every capture, so the token never outlives the window, and
+/// on sign-out.
 pub(crate) fn forget(app: &AppHandle) {
     if let Some(w) = app.get_webview_window(LABEL) {
-        let _ = w.clear_all_browsing_data();
+        let _ = w.eval("try { window.localStorage.clear(); window.sessionStorage.clear(); } catch (e) {}");
+        if let Err(e) = w.clear_all_browsing_data() {
+            tracing::warn!(error = %e, "could not clear the login window's storage");
+        }
         let _ = w.close();
-    }
-    let dir = app.state::<LoginData>().0.clone();
-    if dir.exists()
-        && let Err(e) = std::fs::remove_dir_all(&dir)
-    {
-        tracing::warn!(error = %e, "could not delete the login window's storage");
     }
 }

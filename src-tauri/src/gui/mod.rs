@@ -133,7 +133,6 @@ pub(crate) fn run(setup: AppSetup, args: Vec<String>) -> anyhow::Result<()> {
             };
             let core = tauri::async_runtime::block_on(CoreHandle::build(deps))?;
             app.manage(core.clone());
-            app.manage(login::LoginData(handle.path().app_local_data_dir()?.join("erp-login-webview")));
             app.manage(sim);
             tauri::async_runtime::spawn(erp_core::ipc::serve(listener, core.clone(), stop.clone()));
             tray::install(&handle, &core)?;

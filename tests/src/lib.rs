@@ -2,6 +2,8 @@
 //! (in-process, no Tauri), and the real `erp-mcp` binary driven by rmcp's
 //! client over stdio. Each harness has its own temp directory.
 
+pub mod desktop;
+
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::{Arc, OnceLock};

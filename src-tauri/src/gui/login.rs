@@ -79,9 +79,6 @@ fn decide(app: &AppHandle, erp: &Url, google: &[Url], url: &Url) -> bool {
         captured(app, payload.unwrap_or_default());
         return false;
     }
-    if same_origin(url, erp) || url.scheme() == "about" {
-        return true;
-    }
     let is_google = url.host_str() == Some("accounts.google.com")
         || google.iter().any(|g| same_origin(g, url) && url.path() == g.path());
     if is_google {
@@ -94,6 +91,9 @@ fn decide(app: &AppHandle, erp: &Url, google: &[Url], url: &Url) -> bool {
             super::start_google(&app2, None);
         });
         return false;
+    }
+    if same_origin(url, erp) || url.scheme() == "about" {
+        return true;
     }
     tracing::warn!(host = ?url.host_str(), "blocked a navigation away from the ERP in the login window");
     false

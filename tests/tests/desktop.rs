@@ -1,0 +1,207 @@
+//! The tray app in a real webview under Xvfb, driven over WebDriver: the ERP
+//! login page (token captured, window closed), the hand-off of its Google link
+//! to the browser flow, blocked navigation, token paste, the authorized-users
+//! window (add, remove, a refused sign-in, sign-out), and the activity window
+//! opened by a second launch (single instance). Screenshots go to docs/screenshots.
+
+use erp_e2e::desktop::{Desktop, screenshot_path};
+use erp_e2e::fake_browser_path;
+use erp_proto::admin;
+use erp_proto::tools::{NoArgs, SessionState};
+use erp_sim::{Sim, SimConfig};
+use serde_json::json;
+
+const JANE: &str = "jane@example.com";
+
+/// The desktop tests are heavy (Xvfb, WebKit): one at a time.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+fn erp_env(sim: &Sim) -> Vec<(&'static str, String)> {
+    vec![("ERP_API_BASE_URL", sim.api_url()), ("ERP_WEB_URL", format!("{}/login", sim.web_url()))]
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn erp_page_sign_in_captures_the_token_and_closes_the_window() {
+    let _one = SERIAL.lock().await;
+    let sim = Sim::start(SimConfig::default()).await.unwrap();
+    let desk = Desktop::start(&erp_env(&sim));
+    let s = desk.session(&["--open", "erp-login"]).await;
+    assert!(s.url().await.ends_with("/login"), "{}", s.url().await);
+    let login_window = s.handles().await;
+    s.screenshot(&screenshot_path("erp-login.png")).await;
+
+    // A page in this window cannot leave the ERP.
+    s.execute("window.location.href = 'https://example.com/'; return 1;").await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(s.url().await.starts_with(&sim.web_url()), "navigated away: {}", s.url().await);
+
+    s.type_into("#email", JANE).await;
+    s.type_into("#password", "demo").await;
+    s.click("#submit").await;
+
+    // The app captured the token, closed the login window and opened its status window.
+    s.switch_to_new_window(&login_window).await;
+    s.wait_text("#account", "Signed in as jane@example.com (via erp page)").await;
+    s.wait_text("#banner", "Signed in").await;
+    assert!(!s.handles().await.contains(&login_window[0]), "the login window is still open");
+    s.screenshot(&screenshot_path("status-signed-in.png")).await;
+
+    let c = desk.client().await;
+    let st = c.call::<admin::Status>(&NoArgs {}).await.unwrap();
+    assert_eq!(
+        (st.session.state, st.session.email.as_deref(), st.session.signed_in_via.as_deref()),
+        (SessionState::SignedIn, Some(JANE), Some("erp_page"))
+    );
+    // The ERP saw the verification call made with the captured token.
+    assert!(sim.requests().iter().any(|r| r.path == "/api/v1/core/person/"));
+    s.end().await;
+    desk.quit_app().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_erp_pages_google_link_goes_to_the_system_browser() {
+    let _one = SERIAL.lock().await;
+    let sim = Sim::start(SimConfig::default()).await.unwrap();
+    let page = tempfile::tempdir().unwrap().keep().join("page.txt");
+    let mut env = erp_env(&sim);
+    env.extend([
+        ("GOOGLE_CLIENT_ID", "erp-helper-test".to_string()),
+        ("GOOGLE_AUTH_URL", sim.oauth_authorize_url()),
+        ("GOOGLE_TOKEN_URL", sim.oauth_token_url()),
+        ("ERP_HELPER_OAUTH_PORT", "0".to_string()),
+        ("BROWSER", fake_browser_path().display().to_string()),
+        ("FAKE_BROWSER_MODE", format!("consent:{JANE}")),
+        ("FAKE_BROWSER_OUT", page.display().to_string()),
+    ]);
+    let desk = Desktop::start(&env);
+    let s = desk.session(&["--open", "erp-login"]).await;
+    let login_window = s.handles().await;
+    s.click("#google").await;
+    // Google refuses embedded webviews: the app closed this window and used the browser.
+    s.switch_to_new_window(&login_window).await;
+    s.wait_text("#account", "Signed in as jane@example.com (via google)").await;
+    let (status, body) = erp_e2e::browser_page(&page).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("Signed in as jane@example.com"), "{body}");
+    s.end().await;
+    desk.quit_app().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn token_paste_signs_in_after_checking_the_token() {
+    let _one = SERIAL.lock().await;
+    let sim = Sim::start(SimConfig::default()).await.unwrap();
+    let desk = Desktop::start(&erp_env(&sim));
+    let s = desk.session(&["--open", "token"]).await;
+    s.type_into("#token", &"0".repeat(40)).await;
+    s.click("#paste").await;
+    s.wait_text("#banner", "the ERP does not accept this token").await;
+    assert_eq!(
+        s.execute("return document.getElementById('token').value;").await,
+        json!(""),
+        "the field keeps no token"
+    );
+    s.type_into("#token", &sim.token_for(JANE).unwrap()).await;
+    s.click("#paste").await;
+    s.wait_text("#banner", "Signed in as jane@example.com (via token)").await;
+    s.screenshot(&screenshot_path("token.png")).await;
+    let st = desk.client().await.call::<admin::Status>(&NoArgs {}).await.unwrap();
+    assert_eq!(st.session.email.as_deref(), Some(JANE));
+    assert!(st.session.storage.starts_with("file "), "{}", st.session.storage);
+    s.end().await;
+    desk.quit_app().await;
+
+    // The token is in the session store and nowhere else: not in the app's log
+    // (stdout and stderr), not in the webview's data, not in any other file.
+    let token = sim.token_for(JANE).unwrap();
+    let session_file = desk.dir.path().join("data/secret/session.json");
+    assert!(std::fs::read_to_string(&session_file).unwrap().contains(&token));
+    let mut stack = vec![desk.dir.path().to_path_buf()];
+    let mut files = 0;
+    while let Some(p) = stack.pop() {
+        if p.is_dir() {
+            stack.extend(std::fs::read_dir(&p).unwrap().flatten().map(|e| e.path()));
+        } else if p != session_file && !p.is_symlink() {
+            files += 1;
+            let bytes = std::fs::read(&p).unwrap_or_default();
+            assert!(!bytes.windows(token.len()).any(|w| w == token.as_bytes()), "token found in {}", p.display());
+        }
+    }
+    assert!(files > 3, "looked at too few files ({files})");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn allowlist_window_adds_removes_refuses_and_signs_out() {
+    let _one = SERIAL.lock().await;
+    let sim = Sim::start(SimConfig::default()).await.unwrap();
+    let desk = Desktop::start(&erp_env(&sim));
+    let s = desk.session(&["--open", "allowlist"]).await;
+    let c = desk.client().await;
+    s.wait_text("#allowlist", "Empty: any account").await;
+
+    s.type_into("#entry", "not an email").await;
+    s.click("#add").await;
+    s.wait_text("#banner", "entry must be an email").await;
+    s.execute("document.getElementById('entry').value = ''; return 1;").await;
+    s.type_into("#entry", "@Example.com").await;
+    s.click("#add").await;
+    s.wait_text("#allowlist", "@example.com").await;
+    s.type_into("#entry", "boss@other.org").await;
+    s.click("#add").await;
+    s.wait_text("#allowlist", "boss@other.org").await;
+    assert_eq!(c.call::<admin::AllowList>(&NoArgs {}).await.unwrap().entries, ["@example.com", "boss@other.org"]);
+
+    // Signed in as Jane (allowed by @example.com), shown live in the window.
+    let token = sim.token_for(JANE).unwrap();
+    c.call::<admin::SignInToken>(&admin::SignInTokenArgs { token: admin::Secret::new(token.clone()) }).await.unwrap();
+    s.wait_text("#account", "Signed in as jane@example.com").await;
+    s.screenshot(&screenshot_path("allowlist.png")).await;
+
+    // Remove @example.com: Jane is refused from now on, and a new sign-in as Jane is not kept.
+    s.click("button[data-entry='@example.com']").await;
+    s.wait_text("#banner", "Removed @example.com").await;
+    let e =
+        c.call::<admin::SignInToken>(&admin::SignInTokenArgs { token: admin::Secret::new(token) }).await.unwrap_err();
+    assert!(e.to_string().contains("not on this computer's list"), "{e}");
+
+    s.click("#signout").await;
+    s.wait_text("#account", "Not signed in").await;
+    let st = c.call::<admin::Status>(&NoArgs {}).await.unwrap();
+    assert_eq!(st.session.state, SessionState::SignedOut);
+    assert!(!desk.dir.path().join("data/secret/session.json").exists());
+    s.end().await;
+    desk.quit_app().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_launch_hands_over_and_the_activity_window_lists_writes() {
+    let _one = SERIAL.lock().await;
+    let sim = Sim::start(SimConfig::default()).await.unwrap();
+    let desk = Desktop::start(&erp_env(&sim));
+    let s = desk.session(&["--open", "status"]).await;
+    let c = desk.client().await;
+    let token = sim.token_for(JANE).unwrap();
+    c.call::<admin::SignInToken>(&admin::SignInTokenArgs { token: admin::Secret::new(token) }).await.unwrap();
+    let day = (erp_e2e::monday(-1) + chrono::Duration::days(2)).to_string();
+    c.call_raw(
+        "create_or_update_log",
+        json!({"date": day, "description": "Desktop test", "hours": 2, "project_id": 412}),
+        None,
+        |_| {},
+        std::future::pending(),
+    )
+    .await
+    .unwrap();
+    let known = s.handles().await;
+
+    // A second `erp-helper --open activity` hands its arguments to the running app and exits.
+    let second = desk.launch(&["--open", "activity"]);
+    assert!(second.status.success(), "{}", String::from_utf8_lossy(&second.stderr));
+    s.switch_to_new_window(&known).await;
+    s.wait_text("#activity", "create_or_update_log").await;
+    s.wait_text("#activity", "created Workstream / Backend on").await;
+    s.screenshot(&screenshot_path("activity.png")).await;
+    assert!(desk.socket.exists(), "the first instance must still be running");
+    s.end().await;
+    desk.quit_app().await;
+}

@@ -6,7 +6,8 @@ set -euo pipefail
 
 need_pkgs=(build-essential pkg-config python3 dbus-daemon gnome-keyring libsecret-tools
   libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev libsoup-3.0-dev
-  libjavascriptcoregtk-4.1-dev libxdo-dev libssl-dev xvfb xauth webkit2gtk-driver dbus-x11 xdg-utils)
+  libjavascriptcoregtk-4.1-dev libxdo-dev libssl-dev xvfb xauth webkit2gtk-driver dbus-x11 xdg-utils
+  python3-gi gir1.2-glib-2.0 libglib2.0-bin)
 command -v node >/dev/null 2>&1 || need_pkgs+=(nodejs npm)
 
 if ! command -v cargo >/dev/null 2>&1; then
@@ -41,4 +42,10 @@ if [ ! -f "$support/node_modules/.package-lock.json" ] || ! cmp -s "$support/pac
   echo "setup: installing test support packages (npm ci)" >&2
   (cd "$support" && npm ci --no-audit --no-fund --loglevel=error)
   cp "$support/package-lock.json" "$support/node_modules/.lock-stamp"
+fi
+
+# The WebDriver bridge for the desktop tests (2.x: crates.io's newest are 3.0 alphas).
+if ! command -v tauri-driver >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
+  echo "setup: installing tauri-driver 2.x (cargo install)" >&2
+  cargo install --locked tauri-driver --version '^2' --quiet
 fi

@@ -35,6 +35,16 @@ fn need(tool: &str) {
 impl Desktop {
     /// Start the desktop with extra app environment.
     pub fn start(env: &[(&str, String)]) -> Self {
+        Self::start_with(env, false)
+    }
+
+    /// [`Self::start`], with a StatusNotifierWatcher stub on the bus first (a
+    /// panel for the tray icon to register with), logging to `sni.log`.
+    pub fn start_with_tray_host(env: &[(&str, String)]) -> Self {
+        Self::start_with(env, true)
+    }
+
+    fn start_with(env: &[(&str, String)], tray_host: bool) -> Self {
         for tool in ["tauri-driver", "WebKitWebDriver", "xvfb-run", "dbus-run-session"] {
             need(tool);
         }
@@ -49,9 +59,18 @@ impl Desktop {
         std::fs::write(
             &wrapper,
             format!(
-                "#!/usr/bin/env bash\necho \"$DBUS_SESSION_BUS_ADDRESS\" > {dir}/bus\n\
+                "#!/usr/bin/env bash\necho \"$DBUS_SESSION_BUS_ADDRESS\" > {dir}/bus\n{watcher}\
                  exec xvfb-run -a -s '-screen 0 1280x900x24' bash -c 'echo \"$DISPLAY\" > {dir}/display; echo \"$XAUTHORITY\" > {dir}/xauthority; exec tauri-driver --port {port} --native-port {native}'\n",
-                dir = d.display()
+                dir = d.display(),
+                watcher = if tray_host {
+                    format!(
+                        "/usr/bin/python3 {} > {dir}/sni.log 2>&1 &\nfor i in $(seq 100); do grep -q READY {dir}/sni.log && break; sleep 0.1; done\n",
+                        Path::new(env!("CARGO_MANIFEST_DIR")).join("support/sni-watcher.py").display(),
+                        dir = d.display()
+                    )
+                } else {
+                    String::new()
+                },
             ),
         )
         .unwrap();
@@ -113,6 +132,32 @@ impl Desktop {
             cmd.env(k, v);
         }
         cmd.output().expect("run erp-helper")
+    }
+
+    /// Run a command inside this desktop's D-Bus session (e.g. `gdbus`).
+    pub fn in_session(&self, program: &str, args: &[&str]) -> String {
+        let bus = std::fs::read_to_string(self.dir.path().join("bus")).unwrap_or_default();
+        let out = Command::new(program)
+            .args(args)
+            .env("DBUS_SESSION_BUS_ADDRESS", bus.trim())
+            .output()
+            .expect("run in session");
+        assert!(out.status.success(), "{program} {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// The tray item the app registered with the stub watcher: (bus name, object path).
+    pub async fn tray_item(&self) -> (String, String) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let log = std::fs::read_to_string(self.dir.path().join("sni.log")).unwrap_or_default();
+            if let Some(line) = log.lines().find(|l| l.starts_with("ITEM ")) {
+                let mut parts = line.split_whitespace().skip(1);
+                return (parts.next().unwrap().to_string(), parts.next().unwrap().to_string());
+            }
+            assert!(Instant::now() < deadline, "no tray item registered; watcher log: {log}\n{}", self.app_log());
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// The app's log (what it wrote to stderr).

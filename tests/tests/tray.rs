@@ -1,0 +1,124 @@
+//! The tray menu over D-Bus, as a desktop panel sees it: the app registers a
+//! StatusNotifierItem with a watcher (a stub here), exports its menu with
+//! com.canonical.dbusmenu, keeps the account line in step with the session, and
+//! "Sign in on the ERP page…" opens the login window.
+
+use erp_e2e::desktop::Desktop;
+use erp_proto::admin;
+use erp_sim::{Sim, SimConfig};
+
+const JANE: &str = "jane@example.com";
+
+fn layout(desk: &Desktop, name: &str, menu: &str) -> String {
+    desk.in_session(
+        "gdbus",
+        &[
+            "call",
+            "--session",
+            "--dest",
+            name,
+            "--object-path",
+            menu,
+            "--method",
+            "com.canonical.dbusmenu.GetLayout",
+            "--",
+            "0",
+            "-1",
+            "[]",
+        ],
+    )
+}
+
+/// The dbusmenu id of the item labelled `label`.
+fn item_id(layout: &str, label: &str) -> i32 {
+    let at = layout.find(&format!("'label': <'{label}'>")).unwrap_or_else(|| panic!("no item {label:?} in {layout}"));
+    let open = layout[..at].rfind('(').expect("an item starts with '('");
+    layout[open + 1..].split(',').next().unwrap().trim().parse().expect("item id")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tray_menu_over_dbus_follows_the_session_and_opens_the_login_window() {
+    let sim = Sim::start(SimConfig::default()).await.unwrap();
+    let desk = Desktop::start_with_tray_host(&[
+        ("ERP_API_BASE_URL", sim.api_url()),
+        ("ERP_WEB_URL", format!("{}/login", sim.web_url())),
+    ]);
+    let s = desk.session(&["--open", "status"]).await;
+    let (name, item) = desk.tray_item().await;
+    let menu_prop = desk.in_session(
+        "gdbus",
+        &[
+            "call",
+            "--session",
+            "--dest",
+            &name,
+            "--object-path",
+            &item,
+            "--method",
+            "org.freedesktop.DBus.Properties.Get",
+            "org.kde.StatusNotifierItem",
+            "Menu",
+        ],
+    );
+    let menu = menu_prop.split('\'').nth(1).unwrap_or_else(|| panic!("no menu path in {menu_prop}")).to_string();
+
+    let before = layout(&desk, &name, &menu);
+    for label in [
+        "Not signed in",
+        "Sign in with Google…",
+        "Sign in on the ERP page…",
+        "Use a token…",
+        "Sign out",
+        "Authorized users…",
+        "Connected apps (",
+        "Activity…",
+        "Quit ERP Helper",
+    ] {
+        assert!(before.contains(label), "{label:?} missing from the tray menu: {before}");
+    }
+
+    // Sign in through the socket: the account line follows.
+    let c = desk.client().await;
+    let token = sim.token_for(JANE).unwrap();
+    c.call::<admin::SignInToken>(&admin::SignInTokenArgs { token: admin::Secret::new(token) }).await.unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let after = loop {
+        let l = layout(&desk, &name, &menu);
+        if l.contains("Signed in as jane@example.com") {
+            break l;
+        }
+        assert!(std::time::Instant::now() < deadline, "the tray never showed the account: {l}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    assert!(!after.contains("Not signed in"));
+
+    // Clicking "Sign in on the ERP page…" opens the login window.
+    let known = s.handles().await;
+    let id = item_id(&after, "Sign in on the ERP page…");
+    desk.in_session(
+        "gdbus",
+        &[
+            "call",
+            "--session",
+            "--dest",
+            &name,
+            "--object-path",
+            &menu,
+            "--method",
+            "com.canonical.dbusmenu.Event",
+            "--",
+            &id.to_string(),
+            "clicked",
+            "<0>",
+            "0",
+        ],
+    );
+    s.switch_to_new_window(&known).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while !s.url().await.ends_with("/login") {
+        assert!(std::time::Instant::now() < deadline, "the login window did not load: {}", s.url().await);
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    s.end().await;
+    desk.quit_app().await;
+}

@@ -1,7 +1,9 @@
 # Shortcuts; the scripts are what README and CI use.
-.PHONY: demo test fmt lint
+.PHONY: demo test bench fmt lint
 demo:
 	bash scripts/demo.sh
+bench:
+	bash scripts/bench.sh
 test:
 	bash scripts/test.sh
 fmt:

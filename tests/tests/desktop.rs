@@ -54,6 +54,18 @@ async fn erp_page_sign_in_captures_the_token_and_closes_the_window() {
     );
     // The ERP saw the verification call made with the captured token.
     assert!(sim.requests().iter().any(|r| r.path == "/api/v1/core/person/"));
+
+    // Sign out, then open the ERP page again: it shows the login form and captures
+    // nothing, because the page's copy of the token was wiped after the capture.
+    c.call::<admin::SignOut>(&NoArgs {}).await.unwrap();
+    let known = s.handles().await;
+    let open = desk.launch(&["signin", "--erp-page"]);
+    assert!(String::from_utf8_lossy(&open.stdout).contains("opened the ERP's sign-in page"), "{open:?}");
+    s.switch_to_new_window(&known).await;
+    s.find("#email").await;
+    assert_eq!(s.execute("return window.localStorage.getItem('token');").await, serde_json::Value::Null);
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    assert_eq!(c.call::<admin::Status>(&NoArgs {}).await.unwrap().session.state, SessionState::SignedOut);
     s.end().await;
     desk.quit_app().await;
 }

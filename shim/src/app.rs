@@ -19,6 +19,8 @@ const START_WAIT: Duration = Duration::from_secs(15);
 pub enum Autostart {
     /// Never start it.
     Never,
+    /// Look for it (with [`Autostart::from_env`]) when it is first needed.
+    Find,
     /// Start this program (`None`: none was found).
     Program(Option<PathBuf>),
 }
@@ -119,7 +121,15 @@ impl AppLink {
     }
 
     async fn start_app(&self, client: &ClientInfo) -> Result<Connection, LinkError> {
-        let program = match &self.autostart {
+        let found;
+        let autostart = match &self.autostart {
+            Autostart::Find => {
+                found = Autostart::from_env();
+                &found
+            }
+            other => other,
+        };
+        let program = match autostart {
             Autostart::Never => return Err(LinkError::NotRunning("starting it automatically is turned off".into())),
             Autostart::Program(None) => {
                 return Err(LinkError::NotRunning(
@@ -127,6 +137,7 @@ impl AppLink {
                 ));
             }
             Autostart::Program(Some(p)) => p.clone(),
+            Autostart::Find => unreachable!("resolved above"),
         };
         tracing::info!(program = %program.display(), "starting the ERP Helper app");
         let mut cmd = std::process::Command::new(&program);

@@ -53,7 +53,7 @@ pub enum Command {
 impl Args {
     fn link(&self) -> AppLink {
         let socket = self.socket.clone().unwrap_or_else(erp_proto::socket::socket_path);
-        let autostart = if self.no_autostart { Autostart::Never } else { Autostart::from_env() };
+        let autostart = if self.no_autostart { Autostart::Never } else { Autostart::Find };
         AppLink::new(socket, autostart)
     }
 }

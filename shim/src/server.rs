@@ -1,13 +1,11 @@
 //! The MCP side: handshake and `tools/list` from the compiled catalogue (no
 //! socket needed), `tools/call` forwarded through the [`AppLink`].
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-use erp_proto::tools::{ToolSpec, catalogue};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation, InitializeResult,
     ListToolsResult, PaginatedRequestParams, ProgressNotificationParam, ServerCapabilities, ServerConfig, Tool,
-    ToolAnnotations,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler, ServiceExt};
@@ -19,32 +17,26 @@ const INSTRUCTIONS: &str = "Tools for the user's ERP time logs (project logs): r
 Identity comes from the ERP Helper desktop app; never ask the user for a token. If a tool says the user is not \
 signed in, call sign_in (it opens the sign-in in the app), tell the user to finish signing in there, then retry.";
 
+/// The `tools/list` document, rendered from erp-proto's catalogue at build time
+/// (see build.rs): parsing it is far cheaper than generating the schemas.
+const TOOLS_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/tools.json"));
+
 /// The MCP server.
 #[derive(Clone)]
 pub struct ErpMcp {
     link: Arc<AppLink>,
-    tools: Arc<Vec<Tool>>,
-    specs: Arc<Vec<ToolSpec>>,
-}
-
-fn to_tool(spec: &ToolSpec) -> Tool {
-    let annotations = ToolAnnotations::with_title(spec.title)
-        .read_only(spec.hints.read_only)
-        .destructive(spec.hints.destructive)
-        .idempotent(spec.hints.idempotent)
-        .open_world(false);
-    Tool::new_with_raw(spec.name, Some(spec.description.clone().into()), Arc::new(spec.input_schema.clone()))
-        .with_title(spec.title)
-        .with_raw_output_schema(Arc::new(spec.output_schema.clone()))
-        .with_annotations(annotations)
+    tools: Arc<OnceLock<Vec<Tool>>>,
 }
 
 impl ErpMcp {
-    /// A server forwarding to `link`.
+    /// A server forwarding to `link`. The catalogue is parsed when first needed,
+    /// so `initialize` is answered without touching it.
     pub fn new(link: AppLink) -> Self {
-        let specs = catalogue();
-        let tools = specs.iter().map(to_tool).collect();
-        Self { link: Arc::new(link), tools: Arc::new(tools), specs: Arc::new(specs) }
+        Self { link: Arc::new(link), tools: Arc::default() }
+    }
+
+    fn tools(&self) -> &[Tool] {
+        self.tools.get_or_init(|| serde_json::from_str(TOOLS_JSON).expect("tools.json is rendered from the catalogue"))
     }
 }
 
@@ -60,7 +52,7 @@ impl ServerHandler for ErpMcp {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
-        Ok(ListToolsResult::with_all_items((*self.tools).clone()))
+        Ok(ListToolsResult::with_all_items(self.tools().to_vec()))
     }
 
     async fn call_tool(
@@ -68,7 +60,7 @@ impl ServerHandler for ErpMcp {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
-        let Some(spec) = self.specs.iter().find(|s| s.name == request.name) else {
+        let Some(tool) = self.tools().iter().find(|t| t.name == request.name) else {
             return Err(McpError::invalid_params(format!("unknown tool {:?}", request.name), None));
         };
         let args = Value::Object(request.arguments.unwrap_or_default());
@@ -90,8 +82,10 @@ impl ServerHandler for ErpMcp {
                 });
             }
         };
-        let retry_safe = spec.hints.read_only || spec.hints.idempotent;
-        let result = self.link.call(spec.name, args, client, on_progress, context.ct.clone(), retry_safe).await;
+        let hints = tool.annotations.as_ref();
+        let retry_safe = hints.is_some_and(|a| a.read_only_hint == Some(true) || a.idempotent_hint == Some(true));
+        let name = tool.name.clone();
+        let result = self.link.call(&name, args, client, on_progress, context.ct.clone(), retry_safe).await;
         Ok(match result {
             Ok(value) => CallToolResult::structured(value),
             Err(e) => CallToolResult::error(vec![ContentBlock::text(e.for_user())]),

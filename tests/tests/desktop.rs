@@ -217,3 +217,21 @@ async fn a_second_launch_hands_over_and_the_activity_window_lists_writes() {
     s.end().await;
     desk.quit_app().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_allowlist_is_locked_when_the_environment_sets_it() {
+    let _one = SERIAL.lock().await;
+    let sim = Sim::start(SimConfig::default()).await.unwrap();
+    let mut env = erp_env(&sim);
+    env.push(("MCP_AUTHORIZED_USERS", "@corp.io, Boss@Example.com".to_string()));
+    let desk = Desktop::start(&env);
+    let s = desk.session(&["--open", "allowlist"]).await;
+    s.wait_text("#allowlist", "@corp.io").await;
+    s.wait_text("#allowlist", "boss@example.com").await;
+    s.wait_text("#locked", "MCP_AUTHORIZED_USERS").await;
+    assert_eq!(s.execute("return document.getElementById('add-form').hidden;").await, json!(true));
+    assert_eq!(s.execute("return document.querySelectorAll('button[data-entry]').length;").await, json!(0));
+    s.screenshot(&screenshot_path("allowlist-locked.png")).await;
+    s.end().await;
+    desk.quit_app().await;
+}

@@ -39,6 +39,10 @@ fn js(s: Stats) -> Value {
     json!({"median_ms": (s.median * 1000.0).round() / 1000.0, "p95_ms": (s.p95 * 1000.0).round() / 1000.0, "n": s.n})
 }
 
+fn js_mib(s: Stats) -> Value {
+    json!({"median_mib": (s.median * 100.0).round() / 100.0, "p95_mib": (s.p95 * 100.0).round() / 100.0, "n": s.n})
+}
+
 /// A stdio MCP server driven with raw JSON-RPC lines (no client library in the way).
 struct Mcp {
     child: Child,
@@ -206,8 +210,8 @@ fn main() -> anyhow::Result<()> {
     report.insert(
         "cold_start".into(),
         json!({
-            "erp_mcp": {"handshake": js(shs), "tools_list": js(stats(&sl)), "exit_after_stdin_close": js(stats(&se)), "peak_rss_mib": js(stats(&sr))},
-            "rmcp_floor": {"handshake": js(fhs), "tools_list": js(stats(&fl)), "exit_after_stdin_close": js(stats(&fe)), "peak_rss_mib": js(stats(&fr))},
+            "erp_mcp": {"handshake": js(shs), "tools_list": js(stats(&sl)), "exit_after_stdin_close": js(stats(&se)), "peak_rss": js_mib(stats(&sr))},
+            "rmcp_floor": {"handshake": js(fhs), "tools_list": js(stats(&fl)), "exit_after_stdin_close": js(stats(&fe)), "peak_rss": js_mib(stats(&fr))},
             "handshake_ratio_to_floor": (shs.median / fhs.median * 100.0).round() / 100.0,
         }),
     );

@@ -34,6 +34,22 @@ pub fn parse_monday(arg: &str, value: &str) -> Result<NaiveDate> {
     Ok(d)
 }
 
+/// `start_date`..=`end_date` as tool arguments: both strict dates, in order, at
+/// most `max_days` long; `too_long` finishes the sentence when it is longer
+/// (e.g. "Ask for a shorter range.").
+pub fn parse_range(start: &str, end: &str, max_days: i64, too_long: &str) -> Result<(NaiveDate, NaiveDate)> {
+    let start = parse_date("start_date", start)?;
+    let end = parse_date("end_date", end)?;
+    if end < start {
+        return Err(CoreError::invalid(format!("end_date ({end}) must be on or after start_date ({start}).")));
+    }
+    let days = (end - start).num_days() + 1;
+    if days > max_days {
+        return Err(CoreError::invalid(format!("end_date: the range spans {days} days; {too_long}")));
+    }
+    Ok((start, end))
+}
+
 /// The Monday of `d`'s week (weeks run Monday to Sunday).
 pub fn monday_of(d: NaiveDate) -> NaiveDate {
     d - Duration::days(d.weekday().num_days_from_monday() as i64)

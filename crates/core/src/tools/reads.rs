@@ -15,7 +15,7 @@ use super::Ctx;
 use super::resolve::{ProjectRef, find_week, load_week, project_not_in_week, require_week};
 use crate::config::SIGN_IN_LINK;
 use crate::core::{CoreHandle, SignInStart};
-use crate::dates::{duration, monday_of, parse_date, parse_monday, parse_week_starting, value_i64};
+use crate::dates::{duration, monday_of, parse_date, parse_monday, parse_range, parse_week_starting, value_i64};
 use crate::error::{CoreError, Result};
 
 /// Longest range `get_logs_for_date_range` reads.
@@ -94,17 +94,8 @@ pub(crate) struct RangeQuery {
 
 impl RangeQuery {
     pub(crate) fn from_range(a: GetLogsForDateRangeArgs) -> Result<Self> {
-        let start = parse_date("start_date", &a.start_date)?;
-        let end = parse_date("end_date", &a.end_date)?;
-        if end < start {
-            return Err(CoreError::invalid(format!("end_date ({end}) must be on or after start_date ({start}).")));
-        }
-        let days = (end - start).num_days() + 1;
-        if days > MAX_READ_DAYS {
-            return Err(CoreError::invalid(format!(
-                "end_date: the range spans {days} days; the most is {MAX_READ_DAYS}. Ask for a shorter range."
-            )));
-        }
+        let too_long = format!("the most is {MAX_READ_DAYS}. Ask for a shorter range.");
+        let (start, end) = parse_range(&a.start_date, &a.end_date, MAX_READ_DAYS, &too_long)?;
         Ok(Self { start, end })
     }
 

@@ -18,7 +18,7 @@ use super::Ctx;
 use super::resolve::{
     LabelRef, ProjectRef, description, find_week, load_week, no_week, project_not_in_week, week_list,
 };
-use crate::dates::{duration, is_weekend, minutes_for_hours, monday_of, parse_date, parse_monday};
+use crate::dates::{duration, is_weekend, minutes_for_hours, monday_of, parse_date, parse_monday, parse_range};
 use crate::erp::{ErpError, WeekRef};
 use crate::error::{CoreError, Result};
 use crate::week::WeekDoc;
@@ -200,17 +200,8 @@ pub(crate) struct Fill {
 
 impl Fill {
     pub(crate) fn validate(a: FillLogsForDaysArgs) -> Result<Self> {
-        let start = parse_date("start_date", &a.start_date)?;
-        let end = parse_date("end_date", &a.end_date)?;
-        if end < start {
-            return Err(CoreError::invalid(format!("end_date ({end}) must be on or after start_date ({start}).")));
-        }
-        let days = (end - start).num_days() + 1;
-        if days > MAX_FILL_DAYS {
-            return Err(CoreError::invalid(format!(
-                "end_date: the range spans {days} days; a fill covers at most {MAX_FILL_DAYS}. Split it into shorter ranges."
-            )));
-        }
+        let too_long = format!("a fill covers at most {MAX_FILL_DAYS}. Split it into shorter ranges.");
+        let (start, end) = parse_range(&a.start_date, &a.end_date, MAX_FILL_DAYS, &too_long)?;
         Ok(Self {
             start,
             end,

@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-[ -x "$HOME/.cargo/bin/cargo" ] && export PATH="$HOME/.cargo/bin:$PATH"
+# cargo-installed tools (tauri-driver) live here too.
+export PATH="$HOME/.cargo/bin:$PATH"
 cargo build --locked --quiet --profile release-shim -p erp-mcp
 cargo build --locked --quiet --profile release-shim -p erp-bench --bin floor-mcp
 cargo build --locked --quiet --release -p erp-helper

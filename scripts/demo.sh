@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-[ -x "$HOME/.cargo/bin/cargo" ] && export PATH="$HOME/.cargo/bin:$PATH"
+# cargo-installed tools (tauri-driver) live here too.
+export PATH="$HOME/.cargo/bin:$PATH"
 cargo build --locked --quiet -p erp-mcp -p erp-helper
 exec cargo run --locked --quiet -p erp-e2e --example demo

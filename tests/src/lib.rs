@@ -105,11 +105,6 @@ impl Harness {
         Self { sim, dir, socket, core, store, env: all, opener, shutdown, server: Some(server) }
     }
 
-    /// The app's settings as the harness gives them.
-    pub fn config(&self) -> Config {
-        config_from(&self.env)
-    }
-
     async fn serve(
         env: &[(String, String)],
         store: Arc<MemoryStore>,
@@ -221,11 +216,6 @@ impl Mcp {
 /// The text content of a result.
 pub fn text(r: &CallToolResult) -> String {
     r.content.iter().filter_map(|c| c.as_text().map(|t| t.text.clone())).collect::<Vec<_>>().join("\n")
-}
-
-/// Shorthand for `serde_json::json!`.
-pub fn args(v: Value) -> Value {
-    v
 }
 
 /// Every (date, hours, minutes, description) a week detail holds for a project.

@@ -16,6 +16,8 @@ const JANE: &str = "jane@example.com";
 struct Env {
     dir: tempfile::TempDir,
     vars: Vec<(String, String)>,
+    /// stdout and stderr of every CLI run, for the token grep.
+    seen: std::cell::RefCell<Vec<String>>,
 }
 
 impl Env {
@@ -30,7 +32,7 @@ impl Env {
             // This test is about the file fallback; keychain.rs covers the keychain.
             ("ERP_HELPER_SESSION_STORE".into(), "file".into()),
         ];
-        Self { dir, vars }
+        Self { dir, vars, seen: Default::default() }
     }
 
     fn socket(&self) -> PathBuf {
@@ -54,7 +56,13 @@ impl Env {
             child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
         }
         drop(child.stdin.take());
-        child.wait_with_output().unwrap()
+        let out = child.wait_with_output().unwrap();
+        self.seen.borrow_mut().push(format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ));
+        out
     }
 
     /// Start `erp-helper --headless` with its output in files; wait until it answers.
@@ -117,7 +125,6 @@ async fn cli_verbs_session_restart_single_instance_and_no_token_leaks() {
     let sim = Sim::start(SimConfig::default()).await.unwrap();
     let token = sim.token_for(JANE).unwrap();
     let env = Env::new(&sim.api_url());
-    let mut outputs = Vec::new();
 
     let mut app = env.start_app(&[], "app1");
     let s = env.run(&["status"], None);
@@ -172,7 +179,6 @@ async fn cli_verbs_session_restart_single_instance_and_no_token_leaks() {
         "{}",
         String::from_utf8_lossy(&second.stderr)
     );
-    outputs.push(second);
 
     // Restart: the session is still there.
     assert!(env.run(&["quit"], None).status.success());
@@ -190,9 +196,10 @@ async fn cli_verbs_session_restart_single_instance_and_no_token_leaks() {
     env.wait_exit(&mut app);
 
     // No token in any output or file, except the session file while signed in (now gone).
-    for o in &outputs {
-        assert!(!String::from_utf8_lossy(&o.stdout).contains(&token));
-        assert!(!String::from_utf8_lossy(&o.stderr).contains(&token));
+    let seen = env.seen.borrow();
+    assert!(seen.len() > 10, "too few CLI runs recorded");
+    for text in seen.iter() {
+        assert!(!text.contains(&token), "token in CLI output: {text}");
     }
     for (path, text) in all_text_under(env.dir.path(), &session_file) {
         assert!(!text.contains(&token), "token found in {}", path.display());
@@ -270,7 +277,8 @@ async fn demo_mode_runs_the_main_job_with_no_account() {
         )
         .await;
     assert_eq!(fill["created"], 5);
-    assert!(env.run(&["quit"], None).status.success());
+    let quit = env.run(&["quit"], None);
+    assert!(quit.status.success(), "{quit:?}");
     env.wait_exit(&mut app);
     let err = std::fs::read_to_string(env.dir.path().join("demo.err")).unwrap();
     assert!(err.contains("Demo mode") && err.contains("erp-helper signin --demo"), "{err}");

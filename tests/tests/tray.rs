@@ -29,6 +29,18 @@ fn layout(desk: &Desktop, name: &str, menu: &str) -> String {
     )
 }
 
+/// Poll `f` until it gives `Some`, for up to 15 s.
+async fn eventually<T>(what: &str, mut f: impl AsyncFnMut() -> Option<T>) -> T {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
 /// The dbusmenu id of the item labelled `label`.
 fn item_id(layout: &str, label: &str) -> i32 {
     let at = layout.find(&format!("'label': <'{label}'>")).unwrap_or_else(|| panic!("no item {label:?} in {layout}"));
@@ -81,15 +93,10 @@ async fn tray_menu_over_dbus_follows_the_session_and_opens_the_login_window() {
     let c = desk.client().await;
     let token = sim.token_for(JANE).unwrap();
     c.call::<admin::SignInToken>(&admin::SignInTokenArgs { token: admin::Secret::new(token) }).await.unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    let after = loop {
-        let l = layout(&desk, &name, &menu);
-        if l.contains("Signed in as jane@example.com") {
-            break l;
-        }
-        assert!(std::time::Instant::now() < deadline, "the tray never showed the account: {l}");
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    };
+    let after = eventually("the account in the tray menu", async || {
+        Some(layout(&desk, &name, &menu)).filter(|l| l.contains("Signed in as jane@example.com"))
+    })
+    .await;
     assert!(!after.contains("Not signed in"));
 
     // Clicking "Sign in on the ERP page…" opens the login window.
@@ -114,11 +121,7 @@ async fn tray_menu_over_dbus_follows_the_session_and_opens_the_login_window() {
         ],
     );
     s.switch_to_new_window(&known).await;
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    while !s.url().await.ends_with("/login") {
-        assert!(std::time::Instant::now() < deadline, "the login window did not load: {}", s.url().await);
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
+    eventually("the login page in the new window", async || s.url().await.ends_with("/login").then_some(())).await;
     s.end().await;
     desk.quit_app().await;
 }

@@ -41,8 +41,8 @@ pub struct HeadlessSignIn;
 impl SignInUi for HeadlessSignIn {
     fn start(&self, _: SignInMethod, _: Option<String>) -> SignInStart {
         SignInStart::Manual(
-            "ERP Helper is running without a window. In a terminal, run `erp-helper signin --token-stdin` and paste \
-             your ERP token there (never in this chat), then try again."
+            "ERP Helper is running without a window. In a terminal, run `erp-helper signin` (Google in your browser) \
+             or `erp-helper signin --token-stdin` and paste your ERP token there (never in this chat), then try again."
                 .into(),
         )
     }

@@ -64,7 +64,7 @@ impl ErpError {
             ),
             Self::Redirect { .. } => RpcError::new(
                 ErrorCode::ErpError,
-                format!("{}{}; check ERP_API_BASE_URL, or sign in again.", capitalise(&self.to_string()), ""),
+                format!("{}; check ERP_API_BASE_URL, or sign in again.", capitalise(&self.to_string())),
             ),
             other => RpcError::new(ErrorCode::ErpError, format!("{}.", capitalise(&other.to_string()))),
         }

@@ -16,7 +16,7 @@ use futures::{SinkExt, StreamExt};
 use interprocess::local_socket::tokio::prelude::*;
 use interprocess::local_socket::tokio::{Listener, Stream};
 use interprocess::local_socket::{GenericFilePath, ListenerOptions};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio_util::codec::{FramedRead, FramedWrite};
 use tokio_util::sync::CancellationToken;
 
@@ -187,11 +187,15 @@ async fn connection(stream: Stream, core: CoreHandle, shutdown: CancellationToke
     let guard = core.register_client(client.clone());
     let client = Arc::new(Mutex::new(client));
 
-    let (out_tx, mut out_rx) = mpsc::unbounded_channel::<ServerFrame>();
+    // Frames to write, each with an optional "written" acknowledgement.
+    let (out_tx, mut out_rx) = mpsc::unbounded_channel::<(ServerFrame, Option<oneshot::Sender<()>>)>();
     let writer_task = tokio::spawn(async move {
-        while let Some(frame) = out_rx.recv().await {
+        while let Some((frame, written)) = out_rx.recv().await {
             if writer.send(frame).await.is_err() {
                 break;
+            }
+            if let Some(ack) = written {
+                let _ = ack.send(());
             }
         }
     });
@@ -209,14 +213,14 @@ async fn connection(stream: Stream, core: CoreHandle, shutdown: CancellationToke
                 // Oversized or malformed: say so, then drop the connection (the
                 // stream position is lost after an oversized line).
                 let error = RpcError::new(ErrorCode::InvalidParams, format!("bad frame: {e}"));
-                let _ = out_tx.send(ServerFrame::Error { error });
+                let _ = out_tx.send((ServerFrame::Error { error }, None));
                 break;
             }
         };
         match frame {
             ClientFrame::Hello { .. } => {
-                let _ =
-                    out_tx.send(ServerFrame::err(0, RpcError::new(ErrorCode::InvalidParams, "hello was already sent")));
+                let frame = ServerFrame::err(0, RpcError::new(ErrorCode::InvalidParams, "hello was already sent"));
+                let _ = out_tx.send((frame, None));
             }
             ClientFrame::Cancel { id } => {
                 if let Some(token) = in_flight.lock().unwrap_or_else(|p| p.into_inner()).get(&id) {
@@ -233,7 +237,7 @@ async fn connection(stream: Stream, core: CoreHandle, shutdown: CancellationToke
                         } else {
                             "too many requests at once"
                         };
-                        let _ = out_tx.send(ServerFrame::err(id, RpcError::new(ErrorCode::InvalidParams, why)));
+                        let _ = out_tx.send((ServerFrame::err(id, RpcError::new(ErrorCode::InvalidParams, why)), None));
                         continue;
                     }
                     map.insert(id, cancel.clone());
@@ -247,9 +251,18 @@ async fn connection(stream: Stream, core: CoreHandle, shutdown: CancellationToke
                 let out = out_tx.clone();
                 let in_flight = in_flight.clone();
                 tokio::spawn(async move {
+                    let quit = method == <erp_proto::admin::Quit as erp_proto::Method>::NAME;
                     let frame = run_request(&core, &caller, id, &method, params, out.clone(), cancel).await;
                     in_flight.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
-                    let _ = out.send(frame);
+                    if quit && matches!(frame, ServerFrame::Response { error: None, .. }) {
+                        // Quit only once the answer is on the wire, or the caller sees a dropped connection.
+                        let (written, done) = oneshot::channel();
+                        let _ = out.send((frame, Some(written)));
+                        let _ = done.await;
+                        core.request_quit();
+                    } else {
+                        let _ = out.send((frame, None));
+                    }
                 });
             }
         }
@@ -269,11 +282,11 @@ async fn run_request(
     id: u64,
     method: &str,
     params: serde_json::Value,
-    out: mpsc::UnboundedSender<ServerFrame>,
+    out: mpsc::UnboundedSender<(ServerFrame, Option<oneshot::Sender<()>>)>,
     cancel: CancellationToken,
 ) -> ServerFrame {
     let progress: crate::tools::ProgressSink = Arc::new(move |progress, total, message| {
-        let _ = out.send(ServerFrame::Progress { id, progress, total, message: Some(message) });
+        let _ = out.send((ServerFrame::Progress { id, progress, total, message: Some(message) }, None));
     });
     let work = core.dispatch(client, method, params, progress, cancel.clone());
     let result = tokio::select! {

@@ -12,7 +12,6 @@ mod web;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
 
 use chrono::NaiveDate;
 use serde_json::Value;
@@ -154,6 +153,3 @@ impl Drop for Sim {
         self.task.abort();
     }
 }
-
-/// The default artificial latency: none.
-pub const NO_LATENCY: Duration = Duration::ZERO;

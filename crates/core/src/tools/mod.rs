@@ -134,10 +134,8 @@ impl CoreHandle {
                 let a: admin::AuditArgs = parse(params)?;
                 out(admin::AuditOutput { entries: self.audit_recent(a.limit.unwrap_or(50).min(10_000))? })
             }
-            admin::Quit::NAME => {
-                self.request_quit();
-                out(t::NoArgs {})
-            }
+            // The socket server quits the app once this answer is written (see ipc.rs).
+            admin::Quit::NAME => out(t::NoArgs {}),
             _ => Err(CoreError::Internal(format!("admin method {name} has no handler"))),
         }
     }

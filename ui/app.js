@@ -17,10 +17,9 @@ function fromQuery() {
   else if (q.get("signed_in")) banner("ok", "Signed in. You can go back to your editor.");
 }
 
+// The app's one sentence for the session (erp-proto's session_sentence).
 function describeSession(s) {
-  if (s.state === "signed_in") return "Signed in as " + s.email + " (via " + (s.signed_in_via || "?").replace("_", " ") + ")";
-  if (s.state === "expired") return "The session of " + s.email + " expired: sign in again";
-  return "Not signed in";
+  return s.summary;
 }
 
 function fillList(ul, items, empty, render) {
@@ -102,7 +101,7 @@ function wireCommon() {
     $("paste").disabled = true;
     try {
       const s = await invoke("paste_token", { token: value });
-      banner("ok", describeSession(s) + ". You can close this window.");
+      banner("ok", describeSession(s) + " You can close this window.");
     } catch (err) { banner("bad", String(err)); }
     $("paste").disabled = false;
   };

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use erp_proto::client::{ClientError, Connection, Progress};
-use erp_proto::{ClientInfo, ErrorCode, RpcError};
+use erp_proto::{ClientInfo, ErrorCode, RetryClass, RpcError};
 use serde_json::Value;
 
 /// How long to wait for a freshly started app to open its socket.
@@ -167,8 +167,8 @@ impl AppLink {
         }
     }
 
-    /// Forward one tool call. `retry_safe`: may be sent again if the app went
-    /// away before answering (reads and idempotent writes).
+    /// Forward one tool call. `retry`: whether it may be sent again if the app
+    /// went away before answering (reads and idempotent writes only).
     pub(crate) async fn call(
         &self,
         tool: &str,
@@ -176,7 +176,7 @@ impl AppLink {
         mcp_client: Option<(String, String)>,
         mut on_progress: impl FnMut(Progress),
         cancel: tokio_util::sync::CancellationToken,
-        retry_safe: bool,
+        retry: RetryClass,
     ) -> Result<Value, LinkError> {
         let mut client = me();
         if let Some((name, version)) = mcp_client {
@@ -191,7 +191,7 @@ impl AppLink {
                 .call_raw(tool, args.clone(), Some(client.clone()), &mut on_progress, cancel.clone().cancelled_owned())
                 .await;
             match r {
-                Err(ClientError::Disconnected) if retry_safe && attempts == 1 && !cancel.is_cancelled() => {
+                Err(ClientError::Disconnected) if retry.may_repeat() && attempts == 1 && !cancel.is_cancelled() => {
                     tracing::info!(tool, "the app went away; reconnecting once");
                     continue;
                 }
@@ -213,7 +213,7 @@ pub(crate) async fn doctor(link: &AppLink, out: &mut impl Write) -> std::io::Res
             return Ok(1);
         }
         Err(e) => {
-            writeln!(out, "app:         FAIL  {e}. Start ERP Helper (or `erp-helper --headless`).")?;
+            writeln!(out, "app:         FAIL  {e}.")?;
             return Ok(1);
         }
     };
@@ -226,18 +226,15 @@ pub(crate) async fn doctor(link: &AppLink, out: &mut impl Write) -> std::io::Res
         }
     };
     use erp_proto::tools::SessionState;
-    match (who.state, who.email.as_deref(), who.authorized) {
-        (SessionState::SignedIn, Some(email), Some(false)) => {
-            writeln!(out, "session:     FAIL  {email} is signed in but not on the authorized-users list")?;
+    let sentence = erp_proto::admin::session_sentence(who.state, who.email.as_deref(), who.signed_in_via.as_deref());
+    match (who.state, who.authorized) {
+        (SessionState::SignedIn, Some(false)) => {
+            writeln!(out, "session:     FAIL  {sentence} That account is not on the authorized-users list.")?;
             return Ok(1);
         }
-        (SessionState::SignedIn, Some(email), _) => writeln!(out, "session:     ok    signed in as {email}")?,
-        (SessionState::Expired, email, _) => {
-            writeln!(out, "session:     FAIL  the session of {} expired; sign in again", email.unwrap_or("?"))?;
-            return Ok(1);
-        }
+        (SessionState::SignedIn, _) => writeln!(out, "session:     ok    {sentence}")?,
         _ => {
-            writeln!(out, "session:     FAIL  not signed in; run `erp-helper signin` or use the tray menu")?;
+            writeln!(out, "session:     FAIL  {sentence} Run `erp-helper signin`, or use the tray menu.")?;
             return Ok(1);
         }
     }

@@ -6,8 +6,6 @@
 #![deny(clippy::print_stdout)]
 
 mod app;
-mod host_config;
-pub mod logging;
 mod server;
 
 use std::io::Write;
@@ -69,7 +67,7 @@ pub async fn run(args: Args, out: &mut impl Write) -> anyhow::Result<i32> {
         Some(Command::Doctor) => Ok(app::doctor(&args.link(), out).await?),
         Some(Command::Config { host }) => {
             let exe = std::env::current_exe()?;
-            match host_config::snippet(host, &exe) {
+            match erp_proto::hosts::snippet(host, &exe) {
                 Ok(text) => {
                     writeln!(out, "{text}")?;
                     Ok(0)

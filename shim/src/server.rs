@@ -60,7 +60,8 @@ impl ServerHandler for ErpMcp {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
-        let Some(tool) = self.tools().iter().find(|t| t.name == request.name) else {
+        // The catalogue's own retry class decides what may be sent again after a lost connection.
+        let Some(hints) = erp_proto::tools::hints_of(&request.name) else {
             return Err(McpError::invalid_params(format!("unknown tool {:?}", request.name), None));
         };
         let args = Value::Object(request.arguments.unwrap_or_default());
@@ -82,10 +83,8 @@ impl ServerHandler for ErpMcp {
                 });
             }
         };
-        let hints = tool.annotations.as_ref();
-        let retry_safe = hints.is_some_and(|a| a.read_only_hint == Some(true) || a.idempotent_hint == Some(true));
-        let name = tool.name.clone();
-        let result = self.link.call(&name, args, client, on_progress, context.ct.clone(), retry_safe).await;
+        let retry = hints.retry_class();
+        let result = self.link.call(&request.name, args, client, on_progress, context.ct.clone(), retry).await;
         Ok(match result {
             Ok(value) => CallToolResult::structured(value),
             Err(e) => CallToolResult::error(vec![ContentBlock::text(e.for_user())]),

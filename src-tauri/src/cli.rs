@@ -5,7 +5,7 @@ use std::io::Read;
 
 use clap::{Parser, Subcommand};
 use erp_proto::ClientInfo;
-use erp_proto::admin::{self, Secret};
+use erp_proto::admin::{self, ErpToken};
 use erp_proto::client::{ClientError, Connection};
 use erp_proto::tools::NoArgs;
 
@@ -88,14 +88,6 @@ enum AllowAction {
     },
 }
 
-fn init_logging() {
-    let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into());
-    let _ = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
-        .try_init();
-}
-
 /// Whether a desktop session is there to show a tray in.
 fn has_display() -> bool {
     if cfg!(target_os = "linux") {
@@ -108,7 +100,7 @@ fn has_display() -> bool {
 /// The process entry point; returns the exit code.
 pub fn main() -> i32 {
     let cli = Cli::parse();
-    init_logging();
+    erp_proto::logging::init_stderr(None, "info");
     let opts = crate::setup::Options { demo: cli.demo, demo_port: cli.demo_port, memory_session: cli.memory_session };
     let result = match cli.command {
         None if !cli.headless && has_display() => {
@@ -146,23 +138,13 @@ pub fn main() -> i32 {
 async fn connect() -> anyhow::Result<Connection> {
     let socket = erp_proto::socket::socket_path();
     let me = ClientInfo { name: "erp-helper-cli".into(), version: erp_core::APP_VERSION.into(), ..Default::default() };
-    Connection::connect(&socket, me).await.map_err(|e| match e {
-        ClientError::NotRunning(_) => {
-            anyhow::anyhow!("ERP Helper is not running. Start it (or `erp-helper --headless`) first.")
-        }
-        other => anyhow::anyhow!("{other}"),
-    })
+    Connection::connect(&socket, me).await.map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 fn print_session(v: &admin::SessionView) {
-    use erp_proto::tools::SessionState;
-    match (v.state, &v.email) {
-        (SessionState::SignedIn, Some(e)) => {
-            println!("Signed in as {e} (via {}).", v.signed_in_via.as_deref().unwrap_or("?"));
-            println!("Session stored in: {}", v.storage);
-        }
-        (SessionState::Expired, Some(e)) => println!("The session of {e} expired; sign in again."),
-        _ => println!("Not signed in."),
+    println!("{}", v.summary);
+    if v.state == erp_proto::tools::SessionState::SignedIn {
+        println!("Session stored in: {}", v.storage);
     }
 }
 
@@ -210,7 +192,7 @@ async fn verb_main(verb: Verb) -> anyhow::Result<i32> {
                 anyhow::bail!("no token on standard input");
             }
             let v = conn
-                .call::<admin::SignInToken>(&admin::SignInTokenArgs { token: Secret::new(token) })
+                .call::<admin::SignInToken>(&admin::SignInTokenArgs { token: ErpToken::new(token) })
                 .await
                 .map_err(rpc)?;
             print_session(&v);

@@ -21,7 +21,7 @@ pub(crate) async fn run(setup: AppSetup) -> anyhow::Result<()> {
     };
     let core = CoreHandle::build(deps).await?;
 
-    let view = core.session_view();
+    let view = core.sessions().view();
     eprintln!("erp-helper {} (headless) listening on {}", erp_core::APP_VERSION, listener.path().display());
     eprintln!("ERP: {}", core.config().api_base);
     match &view.email {
@@ -33,8 +33,8 @@ pub(crate) async fn run(setup: AppSetup) -> anyhow::Result<()> {
         eprintln!("  accounts: {}", sim.people().iter().map(|p| p.email.as_str()).collect::<Vec<_>>().join(", "));
         eprintln!("  sign in:  erp-helper signin --demo [EMAIL]");
         if let Some(shim) = std::env::current_exe().ok().and_then(|e| e.parent().map(|d| d.join("erp-mcp"))) {
-            eprintln!("  host config (Cursor, ~/.cursor/mcp.json):");
-            eprintln!("    {{\"mcpServers\": {{\"erp\": {{\"command\": \"{}\"}}}}}}", shim.display());
+            let snippet = erp_proto::hosts::snippet("cursor", &shim).expect("cursor is a known host");
+            eprintln!("  host config:\n{}", snippet.lines().map(|l| format!("    {l}\n")).collect::<String>());
         }
     }
 

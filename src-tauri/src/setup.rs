@@ -4,9 +4,9 @@
 use std::sync::Arc;
 
 use erp_core::Config;
-use erp_core::core::DemoIssuer;
-use erp_core::session::{SessionStore, StoreChoice};
-use erp_proto::admin::Secret;
+use erp_core::secret::GoogleAccessToken;
+use erp_core::signin::DemoIssuer;
+use erp_core::store::{SessionStore, StoreChoice};
 use erp_sim::{Sim, SimConfig};
 
 /// Everything the app is built from.
@@ -54,9 +54,13 @@ pub(crate) async fn prepare(opts: &Options) -> anyhow::Result<AppSetup> {
     };
     // Demo sessions are simulator sessions: never put them in your keychain.
     let choice = if opts.memory_session || opts.demo { StoreChoice::Memory } else { choice };
-    let store = erp_core::session::open_store(&config, choice)?;
+    // The keychain answers over D-Bus: ask it off the async runtime.
+    let store = {
+        let config = config.clone();
+        erp_core::fsutil::off_runtime(move || erp_core::store::open_store(&config, choice)).await?
+    };
     let demo: Option<DemoIssuer> = sim.clone().map(|sim| {
-        let issuer: DemoIssuer = Arc::new(move |email: &str| sim.issue_google_token(email).map(Secret::new));
+        let issuer: DemoIssuer = Arc::new(move |email: &str| sim.issue_google_token(email).map(GoogleAccessToken::new));
         issuer
     });
     Ok(AppSetup { config, store, demo, sim })

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{Datelike, NaiveDate};
 use erp_core::erp::ErpClient;
-use erp_proto::admin::{self, Secret};
+use erp_proto::admin::{self, ErpToken};
 use erp_sim::{Sim, SimConfig};
 use serde_json::{Value, json};
 
@@ -264,13 +264,13 @@ fn main() -> anyhow::Result<()> {
                 Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
             }
         };
-        conn.call::<admin::SignInToken>(&admin::SignInTokenArgs { token: Secret::new(token.clone()) }).await.unwrap();
+        conn.call::<admin::SignInToken>(&admin::SignInTokenArgs { token: ErpToken::new(token.clone()) }).await.unwrap();
     });
     let shim_env = [("ERP_HELPER_SOCKET", socket.display().to_string()), ("ERP_MCP_NO_AUTOSTART", "1".to_string())];
     let mut m = Mcp::spawn(&a.shim, &shim_env);
     m.initialize();
     let erp = ErpClient::new(sim.api_url().parse()?);
-    let secret = Secret::new(token.clone());
+    let secret = ErpToken::new(token.clone());
     let mut id = 10;
     for _ in 0..30 {
         id += 1;

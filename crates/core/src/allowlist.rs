@@ -1,12 +1,16 @@
 //! The authorized-users list: exact emails and `@domain` entries. Empty means
 //! any account the ERP accepts. `MCP_AUTHORIZED_USERS` overrides and locks it.
-//! Checked at sign-in (a refused account is never stored) and on every tool call.
+//! Checked at sign-in (a refused account is never stored) and on every tool
+//! call. [`Allowlists`] owns the list and its lock and saves it off the runtime.
 
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
+use erp_proto::admin::AllowlistView;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CoreError, Result};
+use crate::fsutil::{off_runtime, write_private};
 
 /// The list and where it lives.
 #[derive(Debug, Clone)]
@@ -98,7 +102,7 @@ impl Allowlist {
         Ok(())
     }
 
-    /// Add an entry and save.
+    /// Add an entry (in memory; [`Allowlist::save`] writes it).
     pub fn add(&mut self, raw: &str) -> Result<()> {
         self.check_unlocked()?;
         let e = normalise_entry(raw)?;
@@ -106,10 +110,10 @@ impl Allowlist {
             self.entries.push(e);
             self.entries.sort();
         }
-        self.save()
+        Ok(())
     }
 
-    /// Remove an entry and save; an unknown entry is an error.
+    /// Remove an entry (in memory); an unknown entry is an error.
     pub fn remove(&mut self, raw: &str) -> Result<()> {
         self.check_unlocked()?;
         let e = raw.trim().to_lowercase();
@@ -118,13 +122,70 @@ impl Allowlist {
         if before == self.entries.len() {
             return Err(CoreError::invalid(format!("entry {raw:?} is not on the list.")));
         }
-        self.save()
+        Ok(())
     }
 
-    fn save(&self) -> Result<()> {
+    /// Write the list to its file (blocking: fsync and rename).
+    pub fn save(&self) -> Result<()> {
         let bytes = serde_json::to_vec_pretty(&File { authorized_users: self.entries.clone() })
             .map_err(|e| CoreError::Internal(e.to_string()))?;
-        crate::session::write_private(&self.path, &bytes)
+        write_private(&self.path, &bytes)
+    }
+
+    /// As the windows and the CLI show it.
+    pub fn view(&self) -> AllowlistView {
+        AllowlistView { entries: self.entries.clone(), locked: self.locked }
+    }
+}
+
+/// The allowlist service: one list, one lock, saved off the async runtime.
+/// Edits are serialised (one save at a time, in order). Cheap to clone.
+#[derive(Clone)]
+pub struct Allowlists {
+    list: Arc<Mutex<Allowlist>>,
+    saving: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl Allowlists {
+    /// Wrap a loaded list.
+    pub fn new(list: Allowlist) -> Self {
+        Self { list: Arc::new(Mutex::new(list)), saving: Arc::default() }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Allowlist> {
+        self.list.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Whether `email` may use the app.
+    pub fn permits(&self, email: &str) -> bool {
+        self.lock().permits(email)
+    }
+
+    /// The list.
+    pub fn view(&self) -> AllowlistView {
+        self.lock().view()
+    }
+
+    /// Add an entry and save.
+    pub async fn add(&self, entry: &str) -> Result<AllowlistView> {
+        self.edit(|l| l.add(entry)).await
+    }
+
+    /// Remove an entry and save.
+    pub async fn remove(&self, entry: &str) -> Result<AllowlistView> {
+        self.edit(|l| l.remove(entry)).await
+    }
+
+    /// Edit a copy, save it off the runtime, then make it the list: a failed
+    /// save changes nothing.
+    async fn edit(&self, change: impl FnOnce(&mut Allowlist) -> Result<()>) -> Result<AllowlistView> {
+        let _one_at_a_time = self.saving.lock().await;
+        let mut next = self.lock().clone();
+        change(&mut next)?;
+        let saved = off_runtime(move || next.save().map(|()| next)).await?;
+        let view = saved.view();
+        *self.lock() = saved;
+        Ok(view)
     }
 }
 
@@ -139,6 +200,7 @@ mod tests {
         assert!(l.permits("anyone@x.org"));
         l.add("@Example.com").unwrap();
         l.add("boss@corp.io").unwrap();
+        l.save().unwrap();
         assert!(l.permits("Jane@EXAMPLE.com"));
         assert!(l.permits("boss@corp.io"));
         assert!(!l.permits("other@corp.io"));

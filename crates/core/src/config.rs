@@ -1,17 +1,26 @@
-//! The app's settings, from defaults then the environment. Parsed from an
-//! injectable lookup so tests need no process environment.
+//! The app's settings, from defaults then the environment, including the
+//! Google OAuth client. Parsed from an injectable lookup so tests need no
+//! process environment. Imports only the leaves (`error`, `secret`).
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use url::Url;
 
 use crate::error::{CoreError, Result};
+use crate::secret::ClientSecret;
 
 /// Default ERP API root (the older servers' default).
 pub const DEFAULT_API_BASE: &str = "https://erp.arbisoft.com/api/v1/";
 
-/// The link that opens the sign-in in the running app.
-pub const SIGN_IN_LINK: &str = "erp-helper://signin";
+/// Google's authorization endpoint.
+pub const GOOGLE_AUTH_URL: &str = "https://accounts.google.com/o/oauth2/v2/auth";
+/// Google's token endpoint.
+pub const GOOGLE_TOKEN_URL: &str = "https://oauth2.googleapis.com/token";
+/// The loopback port the older server registered with Google.
+pub const DEFAULT_OAUTH_PORT: u16 = 8765;
+/// How long the user has to finish in the browser.
+pub const DEFAULT_OAUTH_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// Settings of one app instance.
 #[derive(Debug, Clone)]
@@ -29,7 +38,7 @@ pub struct Config {
     /// `MCP_AUTHORIZED_USERS`, when set: overrides and locks the allowlist.
     pub authorized_users_env: Option<Vec<String>>,
     /// Google sign-in settings, when a client id is configured.
-    pub google: Option<crate::google::GoogleSettings>,
+    pub google: Option<GoogleSettings>,
 }
 
 impl Config {
@@ -57,13 +66,62 @@ impl Config {
         let socket = erp_proto::socket::socket_path_from(|k| get(k).map(Into::into));
         let authorized_users_env = get("MCP_AUTHORIZED_USERS")
             .map(|v| v.split(',').map(|e| e.trim().to_lowercase()).filter(|e| !e.is_empty()).collect());
-        let google = crate::google::GoogleSettings::from_lookup(&get)?;
+        let google = GoogleSettings::from_lookup(&get)?;
         Ok(Self { api_base, web_url, config_dir, data_dir, socket, authorized_users_env, google })
     }
 
     /// The web page of a week log.
     pub fn week_url(&self, week_log_id: i64) -> String {
         format!("{}/project-logs/update/{week_log_id}/", self.web_url.as_str().trim_end_matches('/'))
+    }
+}
+
+/// Google OAuth client settings.
+#[derive(Debug, Clone)]
+pub struct GoogleSettings {
+    /// OAuth client id (`GOOGLE_CLIENT_ID`, or the older `MCP_GOOGLE_CLIENT_ID`).
+    pub client_id: String,
+    /// Client secret, for clients that have one (`GOOGLE_CLIENT_SECRET`).
+    pub client_secret: Option<ClientSecret>,
+    /// Authorization endpoint (`GOOGLE_AUTH_URL`).
+    pub auth_url: Url,
+    /// Token endpoint (`GOOGLE_TOKEN_URL`).
+    pub token_url: Url,
+    /// Loopback port (`ERP_HELPER_OAUTH_PORT`; 0 = any free port).
+    pub port: u16,
+    /// Time limit (`ERP_HELPER_OAUTH_TIMEOUT`, seconds).
+    pub timeout: Duration,
+}
+
+impl GoogleSettings {
+    /// From a key lookup; `Ok(None)` when no client id is configured.
+    pub fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<Option<Self>> {
+        let Some(client_id) = get("GOOGLE_CLIENT_ID").or_else(|| get("MCP_GOOGLE_CLIENT_ID")) else {
+            return Ok(None);
+        };
+        // https, or plain http only on this computer (a test OAuth server).
+        let url = |key: &str, default: &str| parse_http_url(key, &get(key).unwrap_or_else(|| default.to_string()));
+        let port = match get("ERP_HELPER_OAUTH_PORT") {
+            Some(p) => p
+                .parse()
+                .map_err(|_| CoreError::Config(format!("ERP_HELPER_OAUTH_PORT must be a port number, got {p:?}")))?,
+            None => DEFAULT_OAUTH_PORT,
+        };
+        let timeout = match get("ERP_HELPER_OAUTH_TIMEOUT") {
+            Some(s) => Duration::from_secs(
+                s.parse()
+                    .map_err(|_| CoreError::Config(format!("ERP_HELPER_OAUTH_TIMEOUT must be seconds, got {s:?}")))?,
+            ),
+            None => DEFAULT_OAUTH_TIMEOUT,
+        };
+        Ok(Some(Self {
+            client_id,
+            client_secret: get("GOOGLE_CLIENT_SECRET").map(ClientSecret::new),
+            auth_url: url("GOOGLE_AUTH_URL", GOOGLE_AUTH_URL)?,
+            token_url: url("GOOGLE_TOKEN_URL", GOOGLE_TOKEN_URL)?,
+            port,
+            timeout,
+        }))
     }
 }
 

@@ -6,81 +6,24 @@
 use std::time::Duration;
 
 use chrono::NaiveDate;
-use erp_proto::admin::Secret;
-use erp_proto::{ErrorCode, RpcError};
 use reqwest::{Method, StatusCode, header};
 use serde_json::{Value, json};
 use url::Url;
 
 use crate::dates::{parse_week_starting, value_i64};
+pub use crate::error::ErpError;
+use crate::secret::{ErpToken, GoogleAccessToken};
 
 /// Largest ERP response read, in bytes.
 pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 /// Longest piece of ERP error text passed on.
 const MAX_ERROR_TEXT: usize = 300;
 
-/// What went wrong talking to the ERP.
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum ErpError {
-    /// 401: the token is not (or no longer) valid.
-    #[error("the ERP rejected the token (HTTP 401)")]
-    Unauthorized,
-    /// Any other 4xx/5xx, with the ERP's own message when it gave one.
-    #[error("the ERP refused the request (HTTP {status}){}", message.as_ref().map(|m| format!(": {m}")).unwrap_or_default())]
-    Status {
-        /// HTTP status.
-        status: u16,
-        /// The ERP's `error`/`detail` text, cleaned and shortened.
-        message: Option<String>,
-    },
-    /// A 3xx: never followed, never success.
-    #[error("the ERP answered with a redirect (HTTP {status}{}) instead of data", location.as_ref().map(|l| format!(" to {l}")).unwrap_or_default())]
-    Redirect {
-        /// HTTP status.
-        status: u16,
-        /// Where it pointed.
-        location: Option<String>,
-    },
-    /// No answer: connection refused, DNS, TLS, or a timeout.
-    #[error("the ERP at {url} could not be reached ({reason})")]
-    Unavailable {
-        /// The ERP's web origin.
-        url: String,
-        /// Why, in a few words.
-        reason: String,
-    },
-    /// An answer we could not use.
-    #[error("the ERP sent an answer ERP Helper could not read ({0})")]
-    BadResponse(String),
-}
-
-impl ErpError {
-    /// The wire form.
-    pub fn to_rpc(&self) -> RpcError {
-        match self {
-            Self::Unavailable { url, reason } => RpcError::new(
-                ErrorCode::ErpUnavailable,
-                format!("The ERP at {url} could not be reached ({reason}). Check your network or VPN, then try again."),
-            ),
-            Self::Redirect { .. } => RpcError::new(
-                ErrorCode::ErpError,
-                format!("{}; check ERP_API_BASE_URL, or sign in again.", capitalise(&self.to_string())),
-            ),
-            other => RpcError::new(ErrorCode::ErpError, format!("{}.", capitalise(&other.to_string()))),
-        }
-    }
-}
-
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
-}
-
 /// What `core/google-login/` gave back.
 #[derive(Debug)]
 pub struct GoogleLogin {
     /// The ERP token.
-    pub token: Secret,
+    pub token: ErpToken,
     /// The ERP account's email.
     pub email: String,
 }
@@ -126,7 +69,7 @@ impl ErpClient {
         &self,
         method: Method,
         path: &str,
-        token: Option<&Secret>,
+        token: Option<&ErpToken>,
         query: &[(&str, String)],
         body: Option<&Value>,
     ) -> Result<Value, ErpError> {
@@ -136,7 +79,11 @@ impl ErpClient {
             req = req.query(query);
         }
         if let Some(t) = token {
-            req = req.header(header::AUTHORIZATION, format!("Token {}", t.expose()));
+            let mut value = header::HeaderValue::from_str(&format!("Token {}", t.expose()))
+                .map_err(|_| ErpError::BadResponse("the token has characters a header cannot carry".into()))?;
+            // Kept out of reqwest's and hyper's debug output.
+            value.set_sensitive(true);
+            req = req.header(header::AUTHORIZATION, value);
         }
         if let Some(b) = body {
             req = req.json(b);
@@ -188,7 +135,7 @@ impl ErpClient {
     }
 
     /// `POST core/google-login/`: a Google access token for an ERP token.
-    pub async fn google_login(&self, google_access_token: &Secret) -> Result<GoogleLogin, ErpError> {
+    pub async fn google_login(&self, google_access_token: &GoogleAccessToken) -> Result<GoogleLogin, ErpError> {
         let body = json!({"platform": "google", "access_token": google_access_token.expose()});
         let v = self.request(Method::POST, "core/google-login/", None, &[], Some(&body)).await?;
         let token = v.get("token").and_then(Value::as_str).map(str::trim).unwrap_or("");
@@ -199,12 +146,12 @@ impl ErpClient {
         if !email.contains('@') {
             return Err(ErpError::BadResponse("google-login gave no email".into()));
         }
-        Ok(GoogleLogin { token: Secret::new(token), email: email.to_lowercase() })
+        Ok(GoogleLogin { token: ErpToken::new(token), email: email.to_lowercase() })
     }
 
     /// `GET core/person/`: the token's own person record (email, name). `Ok(None)`
     /// when this ERP has no such endpoint (404).
-    pub async fn person(&self, token: &Secret) -> Result<Option<Value>, ErpError> {
+    pub async fn person(&self, token: &ErpToken) -> Result<Option<Value>, ErpError> {
         match self.request(Method::GET, "core/person/", Some(token), &[], None).await {
             Ok(v) => Ok(Some(v)),
             Err(ErpError::Status { status: 404, .. }) => Ok(None),
@@ -213,7 +160,7 @@ impl ErpClient {
     }
 
     /// `GET project-logs/person/active_project_list/`.
-    pub async fn active_projects(&self, token: &Secret) -> Result<Vec<erp_proto::tools::Project>, ErpError> {
+    pub async fn active_projects(&self, token: &ErpToken) -> Result<Vec<erp_proto::tools::Project>, ErpError> {
         let v = self.request(Method::GET, "project-logs/person/active_project_list/", Some(token), &[], None).await?;
         let items = extract_list(&v).ok_or_else(|| ErpError::BadResponse("project list is not a list".into()))?;
         Ok(items
@@ -229,7 +176,7 @@ impl ErpClient {
     }
 
     /// `GET project-logs/log_labels/`.
-    pub async fn labels(&self, token: &Secret) -> Result<Vec<erp_proto::tools::Label>, ErpError> {
+    pub async fn labels(&self, token: &ErpToken) -> Result<Vec<erp_proto::tools::Label>, ErpError> {
         let v = self.request(Method::GET, "project-logs/log_labels/", Some(token), &[], None).await?;
         let items = extract_list(&v).ok_or_else(|| ErpError::BadResponse("label list is not a list".into()))?;
         Ok(items
@@ -245,7 +192,7 @@ impl ErpClient {
 
     /// `GET project-logs/person/list/?year=`: every week log of the year, in
     /// whichever shape the ERP answers (envelope, flat, or either as a string).
-    pub async fn week_list(&self, token: &Secret, year: i32) -> Result<Vec<WeekRef>, ErpError> {
+    pub async fn week_list(&self, token: &ErpToken, year: i32) -> Result<Vec<WeekRef>, ErpError> {
         let v = self
             .request(Method::GET, "project-logs/person/list/", Some(token), &[("year", year.to_string())], None)
             .await?;
@@ -253,7 +200,7 @@ impl ErpClient {
     }
 
     /// `GET project-logs/person/get/<id>/`: the whole week document.
-    pub async fn week_detail(&self, token: &Secret, id: i64) -> Result<Value, ErpError> {
+    pub async fn week_detail(&self, token: &ErpToken, id: i64) -> Result<Value, ErpError> {
         let v = self.request(Method::GET, &format!("project-logs/person/get/{id}/"), Some(token), &[], None).await?;
         if !v.is_object() {
             return Err(ErpError::BadResponse("week log is not an object".into()));
@@ -262,14 +209,14 @@ impl ErpClient {
     }
 
     /// `GET project-logs/person/month-list/?year=&month=`: raw items.
-    pub async fn month_list(&self, token: &Secret, year: i32, month: u32) -> Result<Vec<Value>, ErpError> {
+    pub async fn month_list(&self, token: &ErpToken, year: i32, month: u32) -> Result<Vec<Value>, ErpError> {
         let q = [("year", year.to_string()), ("month", month.to_string())];
         let v = self.request(Method::GET, "project-logs/person/month-list/", Some(token), &q, None).await?;
         extract_list(&v).map(|l| l.to_vec()).ok_or_else(|| ErpError::BadResponse("month list is not a list".into()))
     }
 
     /// `PATCH .../save/<id>/` with the whole (edited) week document.
-    pub async fn save_week(&self, token: &Secret, id: i64, doc: &Value) -> Result<Value, ErpError> {
+    pub async fn save_week(&self, token: &ErpToken, id: i64, doc: &Value) -> Result<Value, ErpError> {
         self.request(
             Method::PATCH,
             &format!("project-logs/person/person-week-log/save/{id}/"),
@@ -281,7 +228,7 @@ impl ErpClient {
     }
 
     /// `PATCH .../complete/<id>/`.
-    pub async fn complete_week(&self, token: &Secret, id: i64, save_draft: bool) -> Result<Value, ErpError> {
+    pub async fn complete_week(&self, token: &ErpToken, id: i64, save_draft: bool) -> Result<Value, ErpError> {
         let body = json!({ "save_draft": save_draft });
         self.request(
             Method::PATCH,
@@ -294,7 +241,7 @@ impl ErpClient {
     }
 
     /// `POST .../person-week-log-from-slack/`: add entries where no week log was found.
-    pub async fn slack_add(&self, token: &Secret, email: &str, logs: Vec<Value>) -> Result<Value, ErpError> {
+    pub async fn slack_add(&self, token: &ErpToken, email: &str, logs: Vec<Value>) -> Result<Value, ErpError> {
         let body = json!({ "email": email, "logs": logs });
         self.request(Method::POST, "project-logs/person/person-week-log-from-slack/", Some(token), &[], Some(&body))
             .await

@@ -1,12 +1,100 @@
-//! The core's error type and its one mapping to the wire ([`RpcError`]).
+//! The core's error types and their one, pure mapping to the wire
+//! ([`RpcError`]). A leaf: it imports nothing else of erp-core, so every
+//! module can use it. Logging a failure is the boundary's job (the router logs
+//! each failed call once), never the mapping's.
 
-use erp_proto::{ErrorCode, RpcError};
+use std::time::Duration;
 
-use crate::config::SIGN_IN_LINK;
-use crate::erp::ErpError;
+use chrono::NaiveDate;
+use erp_proto::{ErrorCode, RpcError, SIGN_IN_LINK};
 
 /// Result with [`CoreError`].
 pub type Result<T, E = CoreError> = std::result::Result<T, E>;
+
+/// What went wrong talking to the ERP.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ErpError {
+    /// 401: the token is not (or no longer) valid.
+    #[error("the ERP rejected the token (HTTP 401)")]
+    Unauthorized,
+    /// Any other 4xx/5xx, with the ERP's own message when it gave one.
+    #[error("the ERP refused the request (HTTP {status}){}", message.as_ref().map(|m| format!(": {m}")).unwrap_or_default())]
+    Status {
+        /// HTTP status.
+        status: u16,
+        /// The ERP's `error`/`detail` text, cleaned and shortened.
+        message: Option<String>,
+    },
+    /// A 3xx: never followed, never success.
+    #[error("the ERP answered with a redirect (HTTP {status}{}) instead of data", location.as_ref().map(|l| format!(" to {l}")).unwrap_or_default())]
+    Redirect {
+        /// HTTP status.
+        status: u16,
+        /// Where it pointed.
+        location: Option<String>,
+    },
+    /// No answer: connection refused, DNS, TLS, or a timeout.
+    #[error("the ERP at {url} could not be reached ({reason})")]
+    Unavailable {
+        /// The ERP's web origin.
+        url: String,
+        /// Why, in a few words.
+        reason: String,
+    },
+    /// An answer we could not use.
+    #[error("the ERP sent an answer ERP Helper could not read ({0})")]
+    BadResponse(String),
+}
+
+/// Why a sign-in flow did not sign anyone in. Each says what to do next.
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    /// Google sign-in has no client configured.
+    #[error("Google sign-in is not set up: set GOOGLE_CLIENT_ID (and GOOGLE_CLIENT_SECRET if the client has one).")]
+    GoogleNotConfigured,
+    /// Another Google sign-in is waiting in the browser.
+    #[error("A Google sign-in is already open in your browser; finish it there.")]
+    AlreadyInProgress,
+    /// The loopback port for Google's redirect is taken.
+    #[error(
+        "Could not listen on 127.0.0.1:{port} for Google's redirect ({reason}). Close whatever uses that port, or set \
+         ERP_HELPER_OAUTH_PORT to a port registered with the Google client."
+    )]
+    PortBusy {
+        /// The port.
+        port: u16,
+        /// The OS's words.
+        reason: String,
+    },
+    /// No browser could be opened.
+    #[error("Could not open a browser for the Google sign-in ({0}).")]
+    NoBrowser(String),
+    /// The user did not finish in time.
+    #[error("The Google sign-in was not finished within {}. Start it again when you are ready.", limit_words(*.0))]
+    TimedOut(Duration),
+    /// The redirect's `state` is not the one we sent.
+    #[error(
+        "The Google sign-in answer did not match the request (state mismatch); nothing was signed in. Start it again."
+    )]
+    StateMismatch,
+    /// The user declined, or Google reported an error.
+    #[error("The Google sign-in was cancelled ({0}).")]
+    Denied(String),
+    /// The redirect carried no code.
+    #[error("Google sent no authorization code.")]
+    NoCode,
+    /// Google's token endpoint refused the code.
+    #[error("Google did not accept the sign-in ({0}). Try again.")]
+    TokenExchange(String),
+    /// Demo sign-in outside demo mode.
+    #[error("demo sign-in works only with --demo.")]
+    NotDemo,
+}
+
+fn limit_words(d: Duration) -> String {
+    let secs = d.as_secs();
+    if secs >= 120 { format!("{} minutes", secs / 60) } else { format!("{secs} seconds") }
+}
 
 /// Everything that can go wrong in the core.
 #[derive(Debug, thiserror::Error)]
@@ -26,30 +114,68 @@ pub enum CoreError {
         /// The refused account.
         email: String,
     },
-    /// A bad argument; the message names it.
+    /// A bad argument; the sentence names it.
     #[error("{0}")]
     InvalidParams(String),
     /// The ERP failed or refused.
     #[error(transparent)]
     Erp(#[from] ErpError),
-    /// A precondition in the ERP's data that the user must fix there (e.g. no week log).
-    #[error("{0}")]
-    Precondition(String),
-    /// The operation ran out of time.
-    #[error("{0}")]
-    Timeout(String),
-    /// A sign-in flow failed (cancelled, timed out, refused); the message says what to do.
-    #[error("{0}")]
-    SignIn(String),
+    /// The ERP has no week log for that Monday.
+    #[error(
+        "There is no week log for the week starting {monday}. The ERP creates week logs itself; open that week in \
+         the ERP web app once, then try again."
+    )]
+    NoWeekLog {
+        /// The week's Monday.
+        monday: NaiveDate,
+    },
+    /// The project is not part of that week's log.
+    #[error(
+        "The project {project:?} is not part of your week log for the week starting {monday}, so time cannot be \
+         logged on it there. Add it to that week in the ERP web app first."
+    )]
+    ProjectNotInWeek {
+        /// The project's name.
+        project: String,
+        /// The week's Monday.
+        monday: NaiveDate,
+    },
+    /// No week log, and the ERP would not add entries without one.
+    #[error(
+        "There is no week log for the week starting {monday}, and the ERP would not add the entry without one \
+         ({cause}). Open that week in the ERP web app once, then try again."
+    )]
+    WeekNotAddable {
+        /// The week's Monday.
+        monday: NaiveDate,
+        /// What the ERP said.
+        cause: ErpError,
+    },
+    /// A long write ran out of time; what was saved stays saved.
+    #[error(
+        "The fill timed out after {} minutes; days saved before that stay saved. Check with get_week_logs and \
+         fill the rest in a shorter range.", .0.as_secs() / 60
+    )]
+    FillTimedOut(Duration),
+    /// A sign-in flow failed.
+    #[error(transparent)]
+    SignIn(#[from] SignInError),
     /// The caller cancelled.
     #[error("cancelled")]
     Cancelled,
-    /// Bad settings.
+    /// Bad settings; the sentence names the setting.
     #[error("{0}")]
     Config(String),
     /// Local storage failed (session store, allowlist, audit log).
-    #[error("{0}")]
-    Storage(String),
+    #[error("could not {action} {what}: {reason}")]
+    Storage {
+        /// e.g. `write`.
+        action: &'static str,
+        /// The file or store.
+        what: String,
+        /// The OS's (or keychain's) words.
+        reason: String,
+    },
     /// A bug.
     #[error("{0}")]
     Internal(String),
@@ -61,16 +187,63 @@ impl CoreError {
         Self::InvalidParams(msg.into())
     }
 
-    /// The wire form: a code and one sentence the user can act on.
-    pub fn to_rpc(&self) -> RpcError {
-        match self {
-            Self::NotSignedIn => RpcError::new(
+    /// A storage failure.
+    pub fn storage(action: &'static str, what: impl std::fmt::Display, reason: impl std::fmt::Display) -> Self {
+        Self::Storage { action, what: what.to_string(), reason: reason.to_string() }
+    }
+
+    /// Whether this is the app's fault (a bug, settings or storage): logged as an error.
+    pub fn is_internal(&self) -> bool {
+        matches!(self, Self::Config(_) | Self::Storage { .. } | Self::Internal(_))
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+}
+
+impl From<&ErpError> for RpcError {
+    fn from(e: &ErpError) -> Self {
+        match e {
+            ErpError::Unavailable { url, reason } => RpcError::new(
+                ErrorCode::ErpUnavailable,
+                format!("The ERP at {url} could not be reached ({reason}). Check your network or VPN, then try again."),
+            ),
+            ErpError::Redirect { .. } => RpcError::new(
+                ErrorCode::ErpError,
+                format!("{}; check ERP_API_BASE_URL, or sign in again.", capitalise(&e.to_string())),
+            ),
+            other => RpcError::new(ErrorCode::ErpError, format!("{}.", capitalise(&other.to_string()))),
+        }
+    }
+}
+
+impl From<&SignInError> for RpcError {
+    fn from(e: &SignInError) -> Self {
+        let code = match e {
+            SignInError::TimedOut(_) => ErrorCode::Timeout,
+            SignInError::GoogleNotConfigured | SignInError::NotDemo => ErrorCode::InvalidParams,
+            _ => ErrorCode::NotSignedIn,
+        };
+        let rpc = RpcError::new(code, e.to_string());
+        if code == ErrorCode::InvalidParams { rpc } else { rpc.with_sign_in_url(SIGN_IN_LINK) }
+    }
+}
+
+/// The wire form: a code and one sentence the user can act on. Pure: the
+/// caller decides what to log.
+impl From<&CoreError> for RpcError {
+    fn from(e: &CoreError) -> Self {
+        use CoreError as E;
+        match e {
+            E::NotSignedIn => RpcError::new(
                 ErrorCode::NotSignedIn,
                 "You are not signed in to the ERP. Sign in from the ERP Helper app (tray menu → Sign in, or \
                  `erp-helper signin`), then try again.",
             )
             .with_sign_in_url(SIGN_IN_LINK),
-            Self::SessionExpired { email } => RpcError::new(
+            E::SessionExpired { email } => RpcError::new(
                 ErrorCode::SessionExpired,
                 format!(
                     "The ERP no longer accepts the session of {email} (it expired or was revoked). Sign in again \
@@ -78,23 +251,37 @@ impl CoreError {
                 ),
             )
             .with_sign_in_url(SIGN_IN_LINK),
-            Self::NotAuthorized { email } => RpcError::new(
+            E::NotAuthorized { email } => RpcError::new(
                 ErrorCode::NotAuthorized,
                 format!(
                     "{email} is not on this computer's list of authorized ERP Helper users. Add it in the ERP \
                      Helper app (tray menu → Authorized users…) or sign in with an authorized account."
                 ),
             ),
-            Self::InvalidParams(m) => RpcError::new(ErrorCode::InvalidParams, m.clone()),
-            Self::Erp(e) => e.to_rpc(),
-            Self::Precondition(m) => RpcError::new(ErrorCode::ErpError, m.clone()),
-            Self::Timeout(m) => RpcError::new(ErrorCode::Timeout, m.clone()),
-            Self::SignIn(m) => RpcError::new(ErrorCode::NotSignedIn, m.clone()).with_sign_in_url(SIGN_IN_LINK),
-            Self::Cancelled => RpcError::new(ErrorCode::Cancelled, "The request was cancelled."),
-            Self::Config(m) | Self::Storage(m) | Self::Internal(m) => {
-                tracing::error!(error = %m, "internal error");
-                RpcError::new(ErrorCode::Internal, format!("The ERP Helper app hit an internal error: {m}"))
+            E::InvalidParams(m) => RpcError::new(ErrorCode::InvalidParams, m.clone()),
+            E::Erp(e) => e.into(),
+            E::NoWeekLog { .. } | E::ProjectNotInWeek { .. } | E::WeekNotAddable { .. } => {
+                RpcError::new(ErrorCode::ErpError, e.to_string())
+            }
+            E::FillTimedOut(_) => RpcError::new(ErrorCode::Timeout, e.to_string()),
+            E::SignIn(s) => s.into(),
+            E::Cancelled => RpcError::new(ErrorCode::Cancelled, "The request was cancelled."),
+            E::Config(_) | E::Storage { .. } | E::Internal(_) => {
+                RpcError::new(ErrorCode::Internal, format!("The ERP Helper app hit an internal error: {e}"))
             }
         }
+    }
+}
+
+impl CoreError {
+    /// The wire form (see `From<&CoreError> for RpcError`).
+    pub fn to_rpc(&self) -> RpcError {
+        self.into()
+    }
+}
+
+impl From<std::convert::Infallible> for CoreError {
+    fn from(never: std::convert::Infallible) -> Self {
+        match never {}
     }
 }

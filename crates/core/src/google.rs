@@ -1,40 +1,35 @@
 //! Google sign-in in the system browser with a loopback redirect (RFC 8252):
 //! PKCE S256, a random `state` that must come back, one code accepted and then
 //! the listener closes, a time limit, every connection served on its own
-//! (browsers open idle speculative connections). The Google access token is
-//! exchanged at the ERP's `core/google-login/`, and the browser's last page says
-//! who is signed in and to go back to the editor.
-//! Not here: which browser (the caller passes an [`Opener`]).
+//! (browsers open idle speculative connections). Four steps: bind, await the
+//! code, validate it, render the browser's last page. The caller's `finish`
+//! turns Google's access token into a session (the ERP's `core/google-login/`).
+//! Not here: which browser (the caller passes an [`Opener`]), the session.
 
+use std::future::Future;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use erp_proto::admin::{Secret, SessionView};
+use erp_proto::admin::SessionView;
 use oauth2::basic::BasicClient;
 use oauth2::{
-    AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, PkceCodeChallenge, RedirectUrl, Scope,
-    TokenResponse, TokenUrl,
+    AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl,
+    Scope, TokenResponse, TokenUrl,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, oneshot};
 use url::Url;
 
-use crate::core::CoreHandle;
-use crate::error::{CoreError, Result};
-use crate::session::SignInVia;
+use crate::config::GoogleSettings;
+use crate::error::{CoreError, Result, SignInError};
+use crate::secret::GoogleAccessToken;
 
-/// Google's endpoints.
-pub const GOOGLE_AUTH_URL: &str = "https://accounts.google.com/o/oauth2/v2/auth";
-/// Google's token endpoint.
-pub const GOOGLE_TOKEN_URL: &str = "https://oauth2.googleapis.com/token";
-/// The loopback port the older server registered with Google.
-pub const DEFAULT_PORT: u16 = 8765;
-/// How long the user has to finish in the browser.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
 /// Largest request head the loopback server reads.
 const MAX_REQUEST_HEAD: usize = 8 * 1024;
+/// Largest token-endpoint answer read.
+const MAX_TOKEN_BODY: usize = 64 * 1024;
 
 /// Opens a URL in the user's browser.
 pub type Opener = Arc<dyn Fn(&str) -> std::io::Result<()> + Send + Sync>;
@@ -42,57 +37,6 @@ pub type Opener = Arc<dyn Fn(&str) -> std::io::Result<()> + Send + Sync>;
 /// The system browser (honours `$BROWSER`).
 pub fn system_opener() -> Opener {
     Arc::new(|url| webbrowser::open(url).map(|_| ()))
-}
-
-/// Google OAuth client settings.
-#[derive(Debug, Clone)]
-pub struct GoogleSettings {
-    /// OAuth client id (`GOOGLE_CLIENT_ID`, or the older `MCP_GOOGLE_CLIENT_ID`).
-    pub client_id: String,
-    /// Client secret, for clients that have one (`GOOGLE_CLIENT_SECRET`).
-    pub client_secret: Option<Secret>,
-    /// Authorization endpoint (`GOOGLE_AUTH_URL`).
-    pub auth_url: Url,
-    /// Token endpoint (`GOOGLE_TOKEN_URL`).
-    pub token_url: Url,
-    /// Loopback port (`ERP_HELPER_OAUTH_PORT`; 0 = any free port).
-    pub port: u16,
-    /// Time limit (`ERP_HELPER_OAUTH_TIMEOUT`, seconds).
-    pub timeout: Duration,
-}
-
-impl GoogleSettings {
-    /// From a key lookup; `Ok(None)` when no client id is configured.
-    pub fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<Option<Self>> {
-        let Some(client_id) = get("GOOGLE_CLIENT_ID").or_else(|| get("MCP_GOOGLE_CLIENT_ID")) else {
-            return Ok(None);
-        };
-        let url = |key: &str, default: &str| -> Result<Url> {
-            let raw = get(key).unwrap_or_else(|| default.to_string());
-            Url::parse(&raw).map_err(|e| CoreError::Config(format!("{key} is not a URL ({e}): {raw}")))
-        };
-        let port = match get("ERP_HELPER_OAUTH_PORT") {
-            Some(p) => p
-                .parse()
-                .map_err(|_| CoreError::Config(format!("ERP_HELPER_OAUTH_PORT must be a port number, got {p:?}")))?,
-            None => DEFAULT_PORT,
-        };
-        let timeout = match get("ERP_HELPER_OAUTH_TIMEOUT") {
-            Some(s) => Duration::from_secs(
-                s.parse()
-                    .map_err(|_| CoreError::Config(format!("ERP_HELPER_OAUTH_TIMEOUT must be seconds, got {s:?}")))?,
-            ),
-            None => DEFAULT_TIMEOUT,
-        };
-        Ok(Some(Self {
-            client_id,
-            client_secret: get("GOOGLE_CLIENT_SECRET").map(Secret::new),
-            auth_url: url("GOOGLE_AUTH_URL", GOOGLE_AUTH_URL)?,
-            token_url: url("GOOGLE_TOKEN_URL", GOOGLE_TOKEN_URL)?,
-            port,
-            timeout,
-        }))
-    }
 }
 
 /// What came back to the loopback redirect.
@@ -135,10 +79,8 @@ async fn respond(mut stream: TcpStream, status: &str, html: &str) {
     let _ = stream.shutdown().await;
 }
 
-/// Serve one connection: read its request head (bounded in size and time); a
-/// GET of `/callback` is handed to the flow, which decides the page; anything
-/// else gets a 404. Idle connections just time out on their own.
-async fn serve_connection(mut stream: TcpStream, tx: mpsc::Sender<Callback>) {
+/// Read a request head, bounded in size and time; `None` if it never completes.
+async fn read_head(stream: &mut TcpStream) -> Option<Vec<u8>> {
     let mut buf = Vec::with_capacity(1024);
     let read = tokio::time::timeout(Duration::from_secs(10), async {
         let mut chunk = [0u8; 1024];
@@ -157,9 +99,13 @@ async fn serve_connection(mut stream: TcpStream, tx: mpsc::Sender<Callback>) {
         }
     })
     .await;
-    if !matches!(read, Ok(Ok(true))) {
-        return;
-    }
+    matches!(read, Ok(Ok(true))).then_some(buf)
+}
+
+/// Serve one connection: a GET of `/callback` is handed to the flow, which
+/// decides the page; anything else gets a 404. Idle connections just time out.
+async fn serve_connection(mut stream: TcpStream, tx: mpsc::Sender<Callback>) {
+    let Some(buf) = read_head(&mut stream).await else { return };
     let head = String::from_utf8_lossy(&buf);
     let target = head.lines().next().and_then(|l| {
         let mut parts = l.split(' ');
@@ -202,12 +148,30 @@ fn token_http() -> reqwest::Client {
         .expect("a TLS backend is compiled in")
 }
 
+/// Send one oauth2 request with `http`, reading at most [`MAX_TOKEN_BODY`] bytes.
+async fn send_capped(http: reqwest::Client, req: oauth2::HttpRequest) -> std::io::Result<oauth2::HttpResponse> {
+    let req = reqwest::Request::try_from(req).map_err(std::io::Error::other)?;
+    let mut resp = http.execute(req).await.map_err(std::io::Error::other)?;
+    let mut out = http::Response::builder().status(resp.status());
+    for (k, v) in resp.headers() {
+        out = out.header(k, v);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(std::io::Error::other)? {
+        if body.len() + chunk.len() > MAX_TOKEN_BODY {
+            return Err(std::io::Error::other("the token answer is too large"));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    out.body(body).map_err(std::io::Error::other)
+}
+
 async fn exchange(
     settings: &GoogleSettings,
     redirect: &str,
     code: String,
-    verifier: oauth2::PkceCodeVerifier,
-) -> Result<Secret> {
+    verifier: PkceCodeVerifier,
+) -> Result<GoogleAccessToken> {
     let mut client = BasicClient::new(ClientId::new(settings.client_id.clone()))
         .set_auth_uri(AuthUrl::from_url(settings.auth_url.clone()))
         .set_token_uri(TokenUrl::from_url(settings.token_url.clone()))
@@ -216,19 +180,7 @@ async fn exchange(
         client = client.set_client_secret(ClientSecret::new(s.expose().to_string()));
     }
     let http = token_http();
-    let send = move |req: oauth2::HttpRequest| {
-        let http = http.clone();
-        async move {
-            let req = reqwest::Request::try_from(req).map_err(std::io::Error::other)?;
-            let resp = http.execute(req).await.map_err(std::io::Error::other)?;
-            let mut out = http::Response::builder().status(resp.status());
-            for (k, v) in resp.headers() {
-                out = out.header(k, v);
-            }
-            let body = resp.bytes().await.map_err(std::io::Error::other)?;
-            out.body(body.to_vec()).map_err(std::io::Error::other)
-        }
-    };
+    let send = move |req: oauth2::HttpRequest| send_capped(http.clone(), req);
     let token = client
         .exchange_code(AuthorizationCode::new(code))
         .set_pkce_verifier(verifier)
@@ -240,42 +192,26 @@ async fn exchange(
                 oauth2::RequestTokenError::Request(_) => "Google's token service could not be reached".into(),
                 other => format!("unexpected answer ({})", other.to_string().chars().take(120).collect::<String>()),
             };
-            CoreError::SignIn(format!("Google did not accept the sign-in ({why}). Try again."))
+            SignInError::TokenExchange(why)
         })?;
-    Ok(Secret::new(token.access_token().secret().clone()))
+    Ok(GoogleAccessToken::new(token.access_token().secret().clone()))
 }
 
-impl CoreHandle {
-    /// Run the Google sign-in: open the browser at Google, wait for the
-    /// redirect, exchange, verify, store. `return_to` names the editor on the
-    /// final page (e.g. "Cursor").
-    pub async fn sign_in_with_google(&self, open: Opener, return_to: Option<String>) -> Result<SessionView> {
-        let settings = self.google().ok_or_else(|| {
-            CoreError::Config(
-                "Google sign-in is not set up: set GOOGLE_CLIENT_ID (and GOOGLE_CLIENT_SECRET if the client has one)."
-                    .into(),
-            )
-        })?;
-        self.sign_in_with_google_settings(settings, open, return_to).await
-    }
+/// Step 1: a bound loopback listener and the authorization request for it.
+struct Flow {
+    listener: TcpListener,
+    redirect: String,
+    auth_url: Url,
+    csrf: CsrfToken,
+    verifier: PkceCodeVerifier,
+}
 
-    /// [`Self::sign_in_with_google`] with explicit settings.
-    pub async fn sign_in_with_google_settings(
-        &self,
-        settings: GoogleSettings,
-        open: Opener,
-        return_to: Option<String>,
-    ) -> Result<SessionView> {
-        let _only_one = self.google_flow_lock().try_lock().map_err(|_| {
-            CoreError::SignIn("A Google sign-in is already open in your browser; finish it there.".into())
-        })?;
-        let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, settings.port))).await.map_err(|e| {
-            CoreError::SignIn(format!(
-                "Could not listen on 127.0.0.1:{} for Google's redirect ({e}). Close whatever uses that port, or set \
-                 ERP_HELPER_OAUTH_PORT to a port registered with the Google client.",
-                settings.port
-            ))
-        })?;
+impl Flow {
+    async fn bind(settings: &GoogleSettings) -> Result<Self> {
+        let port = settings.port;
+        let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
+            .await
+            .map_err(|e| SignInError::PortBusy { port, reason: e.to_string() })?;
         let port = listener.local_addr().map_err(|e| CoreError::Internal(e.to_string()))?.port();
         let redirect = format!("http://127.0.0.1:{port}/callback");
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
@@ -287,85 +223,103 @@ impl CoreHandle {
             .add_scopes(["openid", "email", "profile"].map(|s| Scope::new(s.into())))
             .set_pkce_challenge(challenge)
             .url();
+        Ok(Self { listener, redirect, auth_url, csrf, verifier })
+    }
 
-        tracing::info!(port, "opening the browser for Google sign-in");
-        let url = auth_url.to_string();
-        tokio::task::spawn_blocking(move || open(&url))
-            .await
-            .map_err(|e| CoreError::Internal(e.to_string()))?
-            .map_err(|e| CoreError::SignIn(format!("Could not open a browser for the Google sign-in ({e}).")))?;
-
-        // Accept until one callback arrives or time runs out. The listener lives in
-        // this frame, so it is closed the moment we return, whatever happens.
+    /// Step 2: accept until one callback arrives or time runs out. The listener
+    /// is consumed, so it is closed the moment this returns, whatever happens.
+    async fn await_callback(listener: TcpListener, timeout: Duration) -> Result<Callback> {
         let (tx, mut rx) = mpsc::channel::<Callback>(4);
-        let deadline = tokio::time::sleep(settings.timeout);
+        let deadline = tokio::time::sleep(timeout);
         tokio::pin!(deadline);
-        let callback = loop {
+        loop {
             tokio::select! {
-                () = &mut deadline => {
-                    let secs = settings.timeout.as_secs();
-                    let limit = if secs >= 120 { format!("{} minutes", secs / 60) } else { format!("{secs} seconds") };
-                    return Err(CoreError::SignIn(format!(
-                        "The Google sign-in was not finished within {limit}. Start it again when you are ready."
-                    )));
-                }
+                () = &mut deadline => return Err(SignInError::TimedOut(timeout).into()),
                 accepted = listener.accept() => match accepted {
                     // Each connection on its own: an idle speculative one must not block the real one.
                     Ok((stream, _)) => { tokio::spawn(serve_connection(stream, tx.clone())); }
                     Err(e) => tracing::warn!(error = %e, "loopback accept failed"),
                 },
-                Some(cb) = rx.recv() => break cb,
+                Some(cb) = rx.recv() => return Ok(cb),
             }
-        };
-        // One callback is all we take: stop listening before doing anything else.
-        drop(listener);
-        drop(tx);
-        rx.close();
-        let get = |k: &str| callback.query.iter().find(|(a, _)| a == k).map(|(_, v)| v.clone());
-        let fail = |title: &str, body: &str| Page { ok: false, title: title.into(), body: body.into() };
-        if get("state").as_deref() != Some(csrf.secret().as_str()) {
-            let _ = callback.reply.send(fail(
-                "Sign-in refused",
-                "This sign-in response was not started by ERP Helper (its state does not match). Nothing was signed in. Start the sign-in again from the app.",
-            ));
-            return Err(CoreError::SignIn(
-                "The Google sign-in answer did not match the request (state mismatch); nothing was signed in. Start it again.".into(),
-            ));
         }
-        if let Some(error) = get("error") {
-            let why = if error == "access_denied" {
-                "you declined on Google's page".to_string()
-            } else {
-                format!("Google said {error}")
-            };
-            let _ = callback
-                .reply
-                .send(fail("Sign-in cancelled", &format!("Nothing was signed in ({why}). You can close this tab.")));
-            return Err(CoreError::SignIn(format!("The Google sign-in was cancelled ({why}).")));
-        }
-        let Some(code) = get("code") else {
-            let _ = callback
-                .reply
-                .send(fail("Sign-in failed", "Google sent no authorization code. Start the sign-in again."));
-            return Err(CoreError::SignIn("Google sent no authorization code.".into()));
-        };
-        let result = async {
-            let google = exchange(&settings, &redirect, code, verifier).await?;
-            self.sign_in_with_google_token(google, SignInVia::Google).await
-        }
-        .await;
-        let page = match &result {
-            Ok(view) => Page {
-                ok: true,
-                title: format!("Signed in as {}", view.email.as_deref().unwrap_or("?")),
-                body: format!(
-                    "ERP Helper is signed in to the ERP. You can close this tab and return to {}.",
-                    return_to.as_deref().unwrap_or("your editor")
-                ),
-            },
-            Err(e) => fail("Sign-in failed", &e.to_rpc().message),
-        };
-        let _ = callback.reply.send(page);
-        result
     }
+}
+
+/// Step 3: the code, if the callback answers our request and carries one.
+fn validate(query: &[(String, String)], csrf: &CsrfToken) -> Result<String, SignInError> {
+    let get = |k: &str| query.iter().find(|(a, _)| a == k).map(|(_, v)| v.as_str());
+    if get("state") != Some(csrf.secret().as_str()) {
+        return Err(SignInError::StateMismatch);
+    }
+    if let Some(error) = get("error") {
+        let why = if error == "access_denied" {
+            "you declined on Google's page".to_string()
+        } else {
+            format!("Google said {error}")
+        };
+        return Err(SignInError::Denied(why));
+    }
+    get("code").map(str::to_string).ok_or(SignInError::NoCode)
+}
+
+/// Step 4: the browser's last page for the outcome.
+fn outcome_page(result: &Result<SessionView>, return_to: Option<&str>) -> Page {
+    let fail = |title: &str, body: String| Page { ok: false, title: title.into(), body };
+    match result {
+        Ok(view) => Page {
+            ok: true,
+            title: format!("Signed in as {}", view.email.as_deref().unwrap_or("?")),
+            body: format!(
+                "ERP Helper is signed in to the ERP. You can close this tab and return to {}.",
+                return_to.unwrap_or("your editor")
+            ),
+        },
+        Err(CoreError::SignIn(SignInError::StateMismatch)) => fail(
+            "Sign-in refused",
+            "This sign-in response was not started by ERP Helper (its state does not match). Nothing was signed \
+             in. Start the sign-in again from the app."
+                .into(),
+        ),
+        Err(CoreError::SignIn(SignInError::Denied(why))) => {
+            fail("Sign-in cancelled", format!("Nothing was signed in ({why}). You can close this tab."))
+        }
+        Err(CoreError::SignIn(SignInError::NoCode)) => {
+            fail("Sign-in failed", "Google sent no authorization code. Start the sign-in again.".into())
+        }
+        Err(e) => fail("Sign-in failed", e.to_rpc().message),
+    }
+}
+
+/// Run a Google sign-in: open `open` at Google, wait for the redirect, check
+/// it, exchange the code (with the PKCE verifier), and hand Google's access
+/// token to `finish`, which makes it a session. `return_to` names the editor on
+/// the browser's last page ("return to Cursor").
+pub async fn sign_in<F, Fut>(
+    settings: &GoogleSettings,
+    open: Opener,
+    return_to: Option<&str>,
+    finish: F,
+) -> Result<SessionView>
+where
+    F: FnOnce(GoogleAccessToken) -> Fut,
+    Fut: Future<Output = Result<SessionView>>,
+{
+    let Flow { listener, redirect, auth_url, csrf, verifier } = Flow::bind(settings).await?;
+    tracing::info!(redirect, "opening the browser for Google sign-in");
+    let url = auth_url.to_string();
+    tokio::task::spawn_blocking(move || open(&url))
+        .await
+        .map_err(|e| CoreError::Internal(e.to_string()))?
+        .map_err(|e| SignInError::NoBrowser(e.to_string()))?;
+    let callback = Flow::await_callback(listener, settings.timeout).await?;
+    let result = match validate(&callback.query, &csrf) {
+        Ok(code) => match exchange(settings, &redirect, code, verifier).await {
+            Ok(google) => finish(google).await,
+            Err(e) => Err(e),
+        },
+        Err(e) => Err(e.into()),
+    };
+    let _ = callback.reply.send(outcome_page(&result, return_to));
+    result
 }

@@ -1,6 +1,8 @@
 //! The local socket server: accepts shim and CLI connections on the per-user
 //! socket and dispatches `erp_proto` methods to the [`CoreHandle`].
 //!
+//! Each connection: hello, one writer task, the in-flight table (cancel by
+//! id), and dispatch of each request on its own task through the router.
 //! Unix: the socket lives in a directory only this user can enter (0700), is
 //! itself 0600, and every peer's uid is checked. A live socket at the path
 //! means another instance runs (the socket doubles as the single-instance lock);
@@ -20,7 +22,9 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_util::codec::{FramedRead, FramedWrite};
 use tokio_util::sync::CancellationToken;
 
+use crate::clients::ClientGuard;
 use crate::core::CoreHandle;
+use crate::router::{Call, ProgressSink, Router};
 
 /// Requests one connection may have in flight at once.
 const MAX_IN_FLIGHT: usize = 64;
@@ -111,9 +115,11 @@ pub async fn bind(path: &Path) -> Result<IpcListener, IpcError> {
     Ok(IpcListener { listener, path: path.to_path_buf() })
 }
 
-/// Accept connections until `shutdown` fires.
+/// Accept connections until `shutdown` fires; every request goes through the
+/// app's [`Router`] (built once here).
 pub async fn serve(listener: IpcListener, core: CoreHandle, shutdown: CancellationToken) {
     tracing::info!(socket = %listener.path.display(), "listening");
+    let router = Arc::new(crate::tools::router());
     loop {
         let conn = tokio::select! {
             () = shutdown.cancelled() => break,
@@ -124,7 +130,7 @@ pub async fn serve(listener: IpcListener, core: CoreHandle, shutdown: Cancellati
                 if !peer_is_us(&stream) {
                     continue;
                 }
-                tokio::spawn(connection(stream, core.clone(), shutdown.child_token()));
+                tokio::spawn(connection(stream, core.clone(), router.clone(), shutdown.child_token()));
             }
             Err(e) => {
                 tracing::warn!(error = %e, "accept failed");
@@ -156,41 +162,39 @@ fn peer_is_us(_: &Stream) -> bool {
     true
 }
 
-async fn connection(stream: Stream, core: CoreHandle, shutdown: CancellationToken) {
-    let (rx, tx) = SharedStream::halves(stream);
-    let mut reader = FramedRead::new(rx, FrameCodec::<ClientFrame, ServerFrame>::default());
-    let mut writer = FramedWrite::new(tx, FrameCodec::<ClientFrame, ServerFrame>::default());
+type Codec = FrameCodec<ClientFrame, ServerFrame>;
+/// A frame to write, with an optional "it is written" acknowledgement.
+type Outgoing = (ServerFrame, Option<oneshot::Sender<()>>);
+type Writer = mpsc::UnboundedSender<Outgoing>;
 
-    let hello = tokio::time::timeout(std::time::Duration::from_secs(10), reader.next()).await;
-    let client = match hello {
-        Ok(Some(Ok(ClientFrame::Hello { protocol, client }))) if protocol == PROTOCOL_VERSION => client,
+/// Hello: the client's hello must come first and speak our protocol; answer it.
+async fn hello(
+    reader: &mut FramedRead<SharedStream, Codec>,
+    writer: &mut FramedWrite<SharedStream, Codec>,
+) -> Option<ClientInfo> {
+    let first = tokio::time::timeout(std::time::Duration::from_secs(10), reader.next()).await;
+    let refusal = match first {
+        Ok(Some(Ok(ClientFrame::Hello { protocol, client }))) if protocol == PROTOCOL_VERSION => {
+            let mine = ServerFrame::Hello { protocol: PROTOCOL_VERSION, app_version: crate::APP_VERSION.into() };
+            return writer.send(mine).await.is_ok().then_some(client);
+        }
         Ok(Some(Ok(ClientFrame::Hello { protocol, .. }))) => {
-            let error = erp_proto::client::version_mismatch(protocol, PROTOCOL_VERSION, crate::APP_VERSION);
-            let _ = writer.send(ServerFrame::Error { error }).await;
-            return;
+            erp_proto::client::version_mismatch(protocol, PROTOCOL_VERSION, crate::APP_VERSION)
         }
         Ok(Some(Ok(_))) | Ok(Some(Err(_))) => {
-            let error = RpcError::new(ErrorCode::InvalidParams, "the first frame must be a hello");
-            let _ = writer.send(ServerFrame::Error { error }).await;
-            return;
+            RpcError::new(ErrorCode::InvalidParams, "the first frame must be a hello")
         }
-        Ok(None) | Err(_) => return,
+        Ok(None) | Err(_) => return None,
     };
-    if writer
-        .send(ServerFrame::Hello { protocol: PROTOCOL_VERSION, app_version: crate::APP_VERSION.into() })
-        .await
-        .is_err()
-    {
-        return;
-    }
-    tracing::debug!(client = %client.name, mcp_client = ?client.mcp_client, "client connected");
-    let guard = core.register_client(client.clone());
-    let client = Arc::new(Mutex::new(client));
+    let _ = writer.send(ServerFrame::Error { error: refusal }).await;
+    None
+}
 
-    // Frames to write, each with an optional "written" acknowledgement.
-    let (out_tx, mut out_rx) = mpsc::unbounded_channel::<(ServerFrame, Option<oneshot::Sender<()>>)>();
-    let writer_task = tokio::spawn(async move {
-        while let Some((frame, written)) = out_rx.recv().await {
+/// Writer: one task owns the write half, so frames never interleave.
+fn spawn_writer(mut writer: FramedWrite<SharedStream, Codec>) -> (Writer, tokio::task::JoinHandle<()>) {
+    let (tx, mut rx) = mpsc::unbounded_channel::<Outgoing>();
+    let task = tokio::spawn(async move {
+        while let Some((frame, written)) = rx.recv().await {
             if writer.send(frame).await.is_err() {
                 break;
             }
@@ -199,107 +203,138 @@ async fn connection(stream: Stream, core: CoreHandle, shutdown: CancellationToke
             }
         }
     });
-    let in_flight: Arc<Mutex<HashMap<u64, CancellationToken>>> = Arc::default();
+    (tx, task)
+}
 
+/// In-flight: the requests of one connection, each with its cancel token.
+#[derive(Clone, Default)]
+struct InFlight(Arc<Mutex<HashMap<u64, CancellationToken>>>);
+
+impl InFlight {
+    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<u64, CancellationToken>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Admit request `id`, or say why not.
+    fn admit(&self, id: u64, cancel: &CancellationToken) -> Result<(), &'static str> {
+        let mut map = self.map();
+        if map.contains_key(&id) {
+            return Err("request id already in use");
+        }
+        if map.len() >= MAX_IN_FLIGHT {
+            return Err("too many requests at once");
+        }
+        map.insert(id, cancel.clone());
+        Ok(())
+    }
+
+    fn cancel(&self, id: u64) {
+        if let Some(token) = self.map().get(&id) {
+            token.cancel();
+        }
+    }
+
+    fn done(&self, id: u64) {
+        self.map().remove(&id);
+    }
+
+    fn cancel_all(&self) {
+        self.map().values().for_each(CancellationToken::cancel);
+    }
+}
+
+/// One connection's state for dispatching its requests.
+struct Conn {
+    core: CoreHandle,
+    router: Arc<Router>,
+    client: Mutex<ClientInfo>,
+    guard: ClientGuard,
+    out: Writer,
+    in_flight: InFlight,
+    shutdown: CancellationToken,
+}
+
+impl Conn {
+    /// Dispatch: run one request on its own task; its progress and answer go
+    /// to the writer; after-reply work runs once the answer is written.
+    fn request(&self, id: u64, method: String, params: serde_json::Value, update: Option<ClientInfo>) {
+        let cancel = self.shutdown.child_token();
+        if let Err(why) = self.in_flight.admit(id, &cancel) {
+            let _ = self.out.send((ServerFrame::err(id, RpcError::new(ErrorCode::InvalidParams, why)), None));
+            return;
+        }
+        let caller = {
+            let mut client = self.client.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(info) = update {
+                self.guard.update(&info);
+                *client = info;
+            }
+            client.clone()
+        };
+        let progress_out = self.out.clone();
+        let progress: ProgressSink = Arc::new(move |progress, total, message| {
+            let frame = ServerFrame::Progress { id, progress, total, message: Some(message) };
+            let _ = progress_out.send((frame, None));
+        });
+        let call = Call::new(self.core.clone(), caller, progress, cancel);
+        let (router, out, in_flight) = (self.router.clone(), self.out.clone(), self.in_flight.clone());
+        tokio::spawn(async move {
+            let reply = router.dispatch(call, &method, params).await;
+            in_flight.done(id);
+            let frame = match reply.result {
+                Ok(v) => ServerFrame::ok(id, v),
+                Err(e) => ServerFrame::err(id, e),
+            };
+            match reply.after_reply {
+                Some(then) => {
+                    let (written, done) = oneshot::channel();
+                    let _ = out.send((frame, Some(written)));
+                    let _ = done.await;
+                    then();
+                }
+                None => {
+                    let _ = out.send((frame, None));
+                }
+            }
+        });
+    }
+}
+
+async fn connection(stream: Stream, core: CoreHandle, router: Arc<Router>, shutdown: CancellationToken) {
+    let (rx, tx) = SharedStream::halves(stream);
+    let mut reader = FramedRead::new(rx, Codec::default());
+    let mut writer = FramedWrite::new(tx, Codec::default());
+    let Some(client) = hello(&mut reader, &mut writer).await else { return };
+    tracing::debug!(client = %client.name, mcp_client = ?client.mcp_client, "client connected");
+    let guard = core.clients().register(client.clone());
+    let (out, writer_task) = spawn_writer(writer);
+    let conn = Conn { core, router, client: Mutex::new(client), guard, out, in_flight: InFlight::default(), shutdown };
     loop {
         let frame = tokio::select! {
-            () = shutdown.cancelled() => break,
+            () = conn.shutdown.cancelled() => break,
             f = reader.next() => f,
         };
-        let frame = match frame {
+        match frame {
             None => break,
-            Some(Ok(f)) => f,
             Some(Err(e)) => {
                 // Oversized or malformed: say so, then drop the connection (the
                 // stream position is lost after an oversized line).
                 let error = RpcError::new(ErrorCode::InvalidParams, format!("bad frame: {e}"));
-                let _ = out_tx.send((ServerFrame::Error { error }, None));
+                let _ = conn.out.send((ServerFrame::Error { error }, None));
                 break;
             }
-        };
-        match frame {
-            ClientFrame::Hello { .. } => {
+            Some(Ok(ClientFrame::Hello { .. })) => {
                 let frame = ServerFrame::err(0, RpcError::new(ErrorCode::InvalidParams, "hello was already sent"));
-                let _ = out_tx.send((frame, None));
+                let _ = conn.out.send((frame, None));
             }
-            ClientFrame::Cancel { id } => {
-                if let Some(token) = in_flight.lock().unwrap_or_else(|p| p.into_inner()).get(&id) {
-                    token.cancel();
-                }
-            }
-            ClientFrame::Request { id, method, params, client: update } => {
-                let cancel = shutdown.child_token();
-                {
-                    let mut map = in_flight.lock().unwrap_or_else(|p| p.into_inner());
-                    if map.len() >= MAX_IN_FLIGHT || map.contains_key(&id) {
-                        let why = if map.contains_key(&id) {
-                            "request id already in use"
-                        } else {
-                            "too many requests at once"
-                        };
-                        let _ = out_tx.send((ServerFrame::err(id, RpcError::new(ErrorCode::InvalidParams, why)), None));
-                        continue;
-                    }
-                    map.insert(id, cancel.clone());
-                }
-                if let Some(info) = update {
-                    guard.update(&info);
-                    *client.lock().unwrap_or_else(|p| p.into_inner()) = info;
-                }
-                let caller = client.lock().unwrap_or_else(|p| p.into_inner()).clone();
-                let core = core.clone();
-                let out = out_tx.clone();
-                let in_flight = in_flight.clone();
-                tokio::spawn(async move {
-                    let quit = method == <erp_proto::admin::Quit as erp_proto::Method>::NAME;
-                    let frame = run_request(&core, &caller, id, &method, params, out.clone(), cancel).await;
-                    in_flight.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
-                    if quit && matches!(frame, ServerFrame::Response { error: None, .. }) {
-                        // Quit only once the answer is on the wire, or the caller sees a dropped connection.
-                        let (written, done) = oneshot::channel();
-                        let _ = out.send((frame, Some(written)));
-                        let _ = done.await;
-                        core.request_quit();
-                    } else {
-                        let _ = out.send((frame, None));
-                    }
-                });
-            }
+            Some(Ok(ClientFrame::Cancel { id })) => conn.in_flight.cancel(id),
+            Some(Ok(ClientFrame::Request { id, method, params, client })) => conn.request(id, method, params, client),
         }
     }
     // The client is gone: stop its work.
-    for token in in_flight.lock().unwrap_or_else(|p| p.into_inner()).values() {
-        token.cancel();
-    }
-    drop(out_tx);
+    conn.in_flight.cancel_all();
+    let Conn { out, guard, .. } = conn;
+    drop(out);
     let _ = writer_task.await;
     drop(guard);
-}
-
-async fn run_request(
-    core: &CoreHandle,
-    client: &ClientInfo,
-    id: u64,
-    method: &str,
-    params: serde_json::Value,
-    out: mpsc::UnboundedSender<(ServerFrame, Option<oneshot::Sender<()>>)>,
-    cancel: CancellationToken,
-) -> ServerFrame {
-    let progress: crate::tools::ProgressSink = Arc::new(move |progress, total, message| {
-        let _ = out.send((ServerFrame::Progress { id, progress, total, message: Some(message) }, None));
-    });
-    let work = core.dispatch(client, method, params, progress, cancel.clone());
-    let result = tokio::select! {
-        r = work => r,
-        () = cancel.cancelled() => Err(crate::CoreError::Cancelled),
-    };
-    match result {
-        Ok(v) => ServerFrame::ok(id, v),
-        Err(e) => {
-            if !matches!(e, crate::CoreError::InvalidParams(_)) {
-                tracing::info!(method, code = %e.to_rpc().code, "request failed");
-            }
-            ServerFrame::err(id, e.to_rpc())
-        }
-    }
 }

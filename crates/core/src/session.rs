@@ -1,321 +1,168 @@
-//! The session (token, account, how it was obtained) and where it is kept.
-//! The app injects a [`SessionStore`]: the OS keychain in the desktop app, a
-//! 0600 file where no keychain works, memory in tests.
+//! The live session: who is signed in, with which token, and every change to
+//! it, ordered by one lock and a generation number. Changes go out on a
+//! `watch` channel (the tray and windows subscribe; nobody polls). The store
+//! is written off the async runtime.
+//! Not here: how a token is obtained (see `signin`) or the allowlist.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, RwLock};
 
-use erp_proto::admin::Secret;
-use serde::{Deserialize, Serialize};
+use erp_proto::admin::{SessionView, session_sentence};
+use erp_proto::tools::SessionState;
+use tokio::sync::watch;
 
 use crate::error::{CoreError, Result};
+use crate::fsutil::off_runtime;
+use crate::secret::ErpToken;
+use crate::store::{SessionStore, StoredSession};
 
-/// How a session was obtained.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SignInVia {
-    /// Google in the system browser, exchanged at `core/google-login/`.
-    Google,
-    /// Captured from the ERP's login page in the app's webview.
-    ErpPage,
-    /// Pasted by the user into the app or `signin --token-stdin`.
-    Token,
-    /// The embedded simulator's demo sign-in.
-    Demo,
+/// The signed-in identity a call runs as, tied to the session it came from.
+#[derive(Clone)]
+pub struct Auth {
+    token: ErpToken,
+    email: String,
+    generation: u64,
 }
 
-impl SignInVia {
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Google => "google",
-            Self::ErpPage => "erp_page",
-            Self::Token => "token",
-            Self::Demo => "demo",
-        }
+impl Auth {
+    /// The ERP token (sent only to the ERP).
+    pub fn token(&self) -> &ErpToken {
+        &self.token
     }
-}
 
-/// What is stored: everything needed to resume after a restart.
-#[derive(Clone, Serialize, Deserialize)]
-pub struct StoredSession {
     /// The account.
-    pub email: String,
-    /// How it was obtained.
-    pub via: SignInVia,
-    /// The ERP token.
-    pub token: Secret,
-    /// RFC 3339.
-    pub signed_in_at: String,
-}
-
-impl std::fmt::Debug for StoredSession {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StoredSession").field("email", &self.email).field("via", &self.via).finish_non_exhaustive()
+    pub fn email(&self) -> &str {
+        &self.email
     }
 }
 
-/// Where the session is kept. Calls may block (keychain over D-Bus): the core
-/// runs them on the blocking pool.
-pub trait SessionStore: Send + Sync + 'static {
-    /// The stored session, if any.
-    fn load(&self) -> Result<Option<StoredSession>>;
-    /// Replace the stored session.
-    fn save(&self, session: &StoredSession) -> Result<()>;
-    /// Delete it (no error when there is none).
-    fn clear(&self) -> Result<()>;
-    /// For `status`: e.g. `keychain (Secret Service)` or `file /path (0600)`.
-    fn describe(&self) -> String;
-}
-
-/// Keeps the session in memory only (tests; `--memory-session`).
 #[derive(Default)]
-pub struct MemoryStore(Mutex<Option<StoredSession>>);
-
-impl SessionStore for MemoryStore {
-    fn load(&self) -> Result<Option<StoredSession>> {
-        Ok(self.0.lock().unwrap_or_else(|p| p.into_inner()).clone())
-    }
-    fn save(&self, session: &StoredSession) -> Result<()> {
-        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(session.clone());
-        Ok(())
-    }
-    fn clear(&self) -> Result<()> {
-        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = None;
-        Ok(())
-    }
-    fn describe(&self) -> String {
-        "memory (lost when the app quits)".into()
-    }
+struct Live {
+    session: Option<StoredSession>,
+    expired_email: Option<String>,
+    /// Bumped by every sign-in and sign-out: a late answer for an older
+    /// session can never touch a newer one.
+    generation: u64,
 }
 
-/// Keeps the session in a file readable only by this user (0600, in a 0700
-/// directory), written atomically. Used only where no keychain works.
-pub struct FileStore {
-    path: PathBuf,
+struct Inner {
+    store: Arc<dyn SessionStore>,
+    live: RwLock<Live>,
+    tx: watch::Sender<SessionView>,
 }
 
-impl FileStore {
-    /// A store at `path`.
-    pub fn new(path: impl Into<PathBuf>) -> Self {
-        Self { path: path.into() }
-    }
+/// The session service. Cheap to clone.
+#[derive(Clone)]
+pub struct Sessions(Arc<Inner>);
 
-    /// Where it writes.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-}
-
-fn storage_err(what: &str, path: &Path, e: impl std::fmt::Display) -> CoreError {
-    CoreError::Storage(format!("could not {what} {}: {e}", path.display()))
-}
-
-/// Create `dir` (and parents) and make it 0700 on Unix.
-pub fn private_dir(dir: &Path) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(|e| storage_err("create", dir, e))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
-            .map_err(|e| storage_err("protect", dir, e))?;
-    }
-    Ok(())
-}
-
-/// Write `bytes` to `path` atomically, readable only by this user.
-pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| storage_err("create", dir, e))?;
-    let tmp = path.with_extension("tmp");
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let mut f = opts.open(&tmp).map_err(|e| storage_err("write", &tmp, e))?;
-    f.write_all(bytes).and_then(|_| f.sync_all()).map_err(|e| storage_err("write", &tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| storage_err("replace", path, e))
-}
-
-impl SessionStore for FileStore {
-    fn load(&self) -> Result<Option<StoredSession>> {
-        match std::fs::read(&self.path) {
-            Ok(bytes) => match serde_json::from_slice(&bytes) {
-                Ok(s) => Ok(Some(s)),
-                Err(e) => {
-                    tracing::warn!(path = %self.path.display(), error = %e, "ignoring unreadable session file");
-                    Ok(None)
-                }
-            },
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(storage_err("read", &self.path, e)),
-        }
-    }
-    fn save(&self, session: &StoredSession) -> Result<()> {
-        if let Some(dir) = self.path.parent() {
-            private_dir(dir)?;
-        }
-        let bytes = serde_json::to_vec(session).map_err(|e| CoreError::Internal(e.to_string()))?;
-        write_private(&self.path, &bytes)
-    }
-    fn clear(&self) -> Result<()> {
-        match std::fs::remove_file(&self.path) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(storage_err("delete", &self.path, e)),
-        }
-    }
-    fn describe(&self) -> String {
-        format!("file {} (readable only by you)", self.path.display())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn file_store_round_trips_with_private_permissions() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = FileStore::new(dir.path().join("secret/session.json"));
-        assert!(store.load().unwrap().is_none());
-        let s = StoredSession {
-            email: "a@b.c".into(),
-            via: SignInVia::Token,
-            token: Secret::new("t0k3n"),
-            signed_in_at: "now".into(),
+impl Sessions {
+    /// Load any stored session (an unreadable store starts signed out).
+    pub async fn open(store: Arc<dyn SessionStore>) -> Self {
+        let loaded = {
+            let store = store.clone();
+            off_runtime(move || store.load()).await
         };
-        store.save(&s).unwrap();
-        assert_eq!(store.load().unwrap().unwrap().token.expose(), "t0k3n");
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(store.path()).unwrap().permissions().mode() & 0o777;
-            assert_eq!(mode, 0o600);
-            let dmode = std::fs::metadata(store.path().parent().unwrap()).unwrap().permissions().mode() & 0o777;
-            assert_eq!(dmode, 0o700);
-        }
-        assert!(!format!("{s:?}").contains("t0k3n"));
-        store.clear().unwrap();
-        store.clear().unwrap();
-        assert!(store.load().unwrap().is_none());
+        let session = loaded.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "could not read the stored session; starting signed out");
+            None
+        });
+        let live = Live { session, ..Live::default() };
+        let first = view_of(&live, store.describe());
+        Self(Arc::new(Inner { store, live: RwLock::new(live), tx: watch::channel(first).0 }))
     }
-}
 
-/// Keeps the session in the OS keychain (Secret Service on Linux, Keychain on
-/// macOS, Credential Manager on Windows) as one entry, service `erp-helper`.
-pub struct KeychainStore {
-    account: String,
-}
+    fn live(&self) -> std::sync::RwLockReadGuard<'_, Live> {
+        self.0.live.read().unwrap_or_else(|p| p.into_inner())
+    }
 
-impl KeychainStore {
-    /// The service name under which the session is kept.
-    pub const SERVICE: &'static str = "erp-helper";
+    fn live_mut(&self) -> std::sync::RwLockWriteGuard<'_, Live> {
+        self.0.live.write().unwrap_or_else(|p| p.into_inner())
+    }
 
-    /// A store for the ERP at `api_base` (one entry per ERP), if a keychain
-    /// answers here; `None` when there is none (no Secret Service on the bus, …).
-    pub fn open(api_base: &url::Url) -> Option<Self> {
-        let store = Self { account: format!("session {}", api_base.as_str()) };
-        match store.entry().and_then(|e| e.get_password().map(|_| ())) {
-            Ok(()) | Err(keyring::Error::NoEntry) => Some(store),
-            Err(e) => {
-                tracing::info!(error = %e, "no usable keychain; the session will be kept in a private file");
-                None
+    /// The session as anyone may see it.
+    pub fn view(&self) -> SessionView {
+        view_of(&self.live(), self.0.store.describe())
+    }
+
+    /// Subscribe to changes (sign-in, sign-out, expiry, allowlist edits).
+    pub fn subscribe(&self) -> watch::Receiver<SessionView> {
+        self.0.tx.subscribe()
+    }
+
+    /// Send the current view to subscribers again (something they show changed).
+    pub fn republish(&self) {
+        self.0.tx.send_replace(self.view());
+    }
+
+    /// The identity for a call: signed in and not expired.
+    pub fn auth(&self) -> Result<Auth> {
+        let live = self.live();
+        match (&live.session, &live.expired_email) {
+            (Some(s), _) => Ok(Auth { token: s.token.clone(), email: s.email.clone(), generation: live.generation }),
+            (None, Some(email)) => Err(CoreError::SessionExpired { email: email.clone() }),
+            (None, None) => Err(CoreError::NotSignedIn),
+        }
+    }
+
+    /// The ERP said 401 to `auth`'s token: that session is expired. Only the
+    /// session that failed is dropped; a newer sign-in is kept.
+    pub async fn rejected(&self, auth: &Auth) -> CoreError {
+        let dropped = {
+            let mut live = self.live_mut();
+            let current = live.generation == auth.generation && live.session.is_some();
+            if current {
+                live.session = None;
+                live.expired_email = Some(auth.email.clone());
+                live.generation += 1;
             }
+            current
+        };
+        if dropped {
+            tracing::warn!(email = %auth.email, "the ERP rejected the session; marked expired");
+            let store = self.0.store.clone();
+            if let Err(e) = off_runtime(move || store.clear()).await {
+                tracing::error!(error = %e, "could not delete the rejected session");
+            }
+            self.republish();
         }
+        CoreError::SessionExpired { email: auth.email.clone() }
     }
 
-    fn entry(&self) -> keyring::Result<keyring::Entry> {
-        keyring::Entry::new(Self::SERVICE, &self.account)
+    /// Keep `session` (stored first, so a failed store changes nothing).
+    pub async fn establish(&self, session: StoredSession) -> Result<SessionView> {
+        let store = self.0.store.clone();
+        let to_store = session.clone();
+        off_runtime(move || store.save(&to_store)).await?;
+        {
+            let mut live = self.live_mut();
+            live.session = Some(session);
+            live.expired_email = None;
+            live.generation += 1;
+        }
+        self.republish();
+        Ok(self.view())
     }
 
-    fn err(what: &str, e: keyring::Error) -> CoreError {
-        CoreError::Storage(format!("keychain: could not {what} the session: {e}"))
+    /// Forget the session everywhere.
+    pub async fn clear(&self) -> Result<SessionView> {
+        let store = self.0.store.clone();
+        off_runtime(move || store.clear()).await?;
+        {
+            let mut live = self.live_mut();
+            live.session = None;
+            live.expired_email = None;
+            live.generation += 1;
+        }
+        self.republish();
+        Ok(self.view())
     }
 }
 
-impl SessionStore for KeychainStore {
-    fn load(&self) -> Result<Option<StoredSession>> {
-        match self.entry().and_then(|e| e.get_password()) {
-            Ok(text) => match serde_json::from_str(&text) {
-                Ok(s) => Ok(Some(s)),
-                Err(e) => {
-                    tracing::warn!(error = %e, "ignoring an unreadable keychain entry");
-                    Ok(None)
-                }
-            },
-            Err(keyring::Error::NoEntry) => Ok(None),
-            Err(e) => Err(Self::err("read", e)),
-        }
-    }
-    fn save(&self, session: &StoredSession) -> Result<()> {
-        let text = serde_json::to_string(session).map_err(|e| CoreError::Internal(e.to_string()))?;
-        self.entry().and_then(|e| e.set_password(&text)).map_err(|e| Self::err("save", e))
-    }
-    fn clear(&self) -> Result<()> {
-        match self.entry().and_then(|e| e.delete_credential()) {
-            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
-            Err(e) => Err(Self::err("delete", e)),
-        }
-    }
-    fn describe(&self) -> String {
-        "keychain (the system's secure credential store)".into()
-    }
-}
-
-/// Which store to use (`ERP_HELPER_SESSION_STORE`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StoreChoice {
-    /// The keychain when one answers, else the file (the default).
-    Auto,
-    /// The keychain, or fail to start.
-    Keychain,
-    /// The 0600 file.
-    File,
-    /// Memory only.
-    Memory,
-}
-
-impl StoreChoice {
-    /// Parse `auto`, `keychain`, `file` or `memory`.
-    pub fn parse(s: &str) -> Result<Self> {
-        match s.trim().to_lowercase().as_str() {
-            "" | "auto" => Ok(Self::Auto),
-            "keychain" => Ok(Self::Keychain),
-            "file" => Ok(Self::File),
-            "memory" => Ok(Self::Memory),
-            other => Err(CoreError::Config(format!(
-                "ERP_HELPER_SESSION_STORE must be auto, keychain, file or memory, not {other:?}"
-            ))),
-        }
-    }
-}
-
-/// The session store for `choice`. `Auto`: the keychain when one answers, else
-/// a 0600 file in `<data_dir>/secret/`; a session left in that file by an
-/// earlier run without a keychain is moved into the keychain.
-pub fn open_store(config: &crate::Config, choice: StoreChoice) -> Result<std::sync::Arc<dyn SessionStore>> {
-    let file = FileStore::new(config.data_dir.join("secret").join("session.json"));
-    let keychain = match choice {
-        StoreChoice::Memory => return Ok(std::sync::Arc::new(MemoryStore::default())),
-        StoreChoice::File => return Ok(std::sync::Arc::new(file)),
-        StoreChoice::Keychain => KeychainStore::open(&config.api_base).ok_or_else(|| {
-            CoreError::Storage("ERP_HELPER_SESSION_STORE=keychain, but no keychain answers here".into())
-        })?,
-        StoreChoice::Auto => match KeychainStore::open(&config.api_base) {
-            Some(k) => k,
-            None => return Ok(std::sync::Arc::new(file)),
-        },
+fn view_of(live: &Live, storage: String) -> SessionView {
+    let (state, email, via) = match (&live.session, &live.expired_email) {
+        (Some(s), _) => (SessionState::SignedIn, Some(s.email.clone()), Some(s.via.as_str().to_string())),
+        (None, Some(e)) => (SessionState::Expired, Some(e.clone()), None),
+        (None, None) => (SessionState::SignedOut, None, None),
     };
-    if let Ok(Some(old)) = file.load() {
-        if keychain.load().ok().flatten().is_none() && keychain.save(&old).is_ok() {
-            tracing::info!("moved the session from the fallback file into the keychain");
-        }
-        let _ = file.clear();
-    }
-    Ok(std::sync::Arc::new(keychain))
+    let summary = session_sentence(state, email.as_deref(), via.as_deref());
+    SessionView { state, email, signed_in_via: via, storage, summary }
 }

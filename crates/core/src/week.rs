@@ -41,10 +41,10 @@ impl WeekDoc {
     /// Wrap a document; it must be an object with a `projects` list.
     pub fn new(id: i64, monday: NaiveDate, doc: Value) -> Result<Self> {
         let Value::Object(doc) = doc else {
-            return Err(CoreError::Erp(crate::erp::ErpError::BadResponse("week log is not an object".into())));
+            return Err(CoreError::Erp(crate::error::ErpError::BadResponse("week log is not an object".into())));
         };
         if !doc.get("projects").is_some_and(Value::is_array) {
-            return Err(CoreError::Erp(crate::erp::ErpError::BadResponse("week log has no projects list".into())));
+            return Err(CoreError::Erp(crate::error::ErpError::BadResponse("week log has no projects list".into())));
         }
         Ok(Self { id, monday, doc })
     }

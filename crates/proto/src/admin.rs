@@ -9,17 +9,18 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::ClientInfo;
-use crate::tools::{Method, NoArgs, SessionState};
+use crate::tools::{Hints, Method, NoArgs, Scope, SessionState};
 
-/// A secret string (an ERP token). `Debug` never shows it; read it with
-/// [`Secret::expose`]. Serialises as the plain string, so only send it where
-/// it must go (CLI → app over the private socket).
+/// An ERP token (the DRF `Authorization: Token` key). `Debug` never shows it;
+/// read it with [`ErpToken::expose`]. It serialises as the plain string because
+/// two places need it whole: `app_signin_token` (CLI → app over the private
+/// socket) and the stored session (keychain). Never put it anywhere else.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct Secret(String);
+pub struct ErpToken(String);
 
-impl Secret {
-    /// Wrap a secret.
+impl ErpToken {
+    /// Wrap a token.
     pub fn new(s: impl Into<String>) -> Self {
         Self(s.into())
     }
@@ -29,15 +30,15 @@ impl Secret {
     }
 }
 
-impl fmt::Debug for Secret {
+impl fmt::Debug for ErpToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(<redacted>)")
+        f.write_str("ErpToken(<redacted>)")
     }
 }
 
-impl JsonSchema for Secret {
+impl JsonSchema for ErpToken {
     fn schema_name() -> std::borrow::Cow<'static, str> {
-        "Secret".into()
+        "ErpToken".into()
     }
     fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
         String::json_schema(g)
@@ -45,13 +46,15 @@ impl JsonSchema for Secret {
 }
 
 macro_rules! admin {
-    ($($(#[doc = $doc:literal])+ $marker:ident = $name:literal, $args:ty => $out:ty;)*) => {
+    ($($(#[doc = $doc:literal])+ $marker:ident = $name:literal, $hints:ident, $args:ty => $out:ty;)*) => {
         $(
             $(#[doc = $doc])+
             #[derive(Debug, Clone, Copy)]
             pub struct $marker;
             impl Method for $marker {
                 const NAME: &'static str = $name;
+                const SCOPE: Scope = Scope::Admin;
+                const HINTS: Hints = Hints::$hints;
                 type Args = $args;
                 type Output = $out;
             }
@@ -63,27 +66,27 @@ macro_rules! admin {
 
 admin! {
     /// The app's state: session, allowlist, connected clients.
-    Status = "app_status", NoArgs => StatusOutput;
+    Status = "app_status", READ_ONLY, NoArgs => StatusOutput;
     /// Sign in with a token the user pasted (verified with the ERP before it is kept).
-    SignInToken = "app_signin_token", SignInTokenArgs => SessionView;
+    SignInToken = "app_signin_token", ACTION, SignInTokenArgs => SessionView;
     /// Sign in with Google in the browser; answers when the sign-in is done.
-    SignInGoogle = "app_signin_google", SignInGoogleArgs => SessionView;
+    SignInGoogle = "app_signin_google", ACTION, SignInGoogleArgs => SessionView;
     /// Open a sign-in in the app (browser or window) without waiting for it.
-    OpenSignIn = "app_open_sign_in", crate::tools::SignInArgs => crate::tools::SignInOutput;
+    OpenSignIn = "app_open_sign_in", ACTION, crate::tools::SignInArgs => crate::tools::SignInOutput;
     /// Demo mode only: sign in as a simulator user through its Google-like flow.
-    SignInDemo = "app_signin_demo", SignInDemoArgs => SessionView;
+    SignInDemo = "app_signin_demo", ACTION, SignInDemoArgs => SessionView;
     /// Sign out and delete the stored session.
-    SignOut = "app_signout", NoArgs => SessionView;
+    SignOut = "app_signout", IDEMPOTENT, NoArgs => SessionView;
     /// The authorized-users list.
-    AllowList = "app_allow_list", NoArgs => AllowlistView;
+    AllowList = "app_allow_list", READ_ONLY, NoArgs => AllowlistView;
     /// Add an exact email or an `@domain` entry.
-    AllowAdd = "app_allow_add", AllowEntryArgs => AllowlistView;
+    AllowAdd = "app_allow_add", IDEMPOTENT, AllowEntryArgs => AllowlistView;
     /// Remove an entry.
-    AllowRemove = "app_allow_remove", AllowEntryArgs => AllowlistView;
+    AllowRemove = "app_allow_remove", DESTRUCTIVE, AllowEntryArgs => AllowlistView;
     /// The newest audit-log entries, newest first.
-    Audit = "app_audit", AuditArgs => AuditOutput;
+    Audit = "app_audit", READ_ONLY, AuditArgs => AuditOutput;
     /// Quit the app.
-    Quit = "app_quit", NoArgs => NoArgs;
+    Quit = "app_quit", ACTION, NoArgs => NoArgs;
 }
 
 /// The session as anyone may see it: never the token.
@@ -99,6 +102,22 @@ pub struct SessionView {
     pub signed_in_via: Option<String>,
     /// Where the session is kept: keychain, file (with its path) or memory.
     pub storage: String,
+    /// The one sentence every surface shows, e.g. `Signed in as jane@example.com (via google).`
+    #[serde(default)]
+    pub summary: String,
+}
+
+/// The one sentence every surface (CLI, tray, windows, doctor) shows for the
+/// session, e.g. `Signed in as jane@example.com (via erp page).`; the app puts
+/// it in [`SessionView::summary`].
+pub fn session_sentence(state: SessionState, email: Option<&str>, via: Option<&str>) -> String {
+    match (state, email) {
+        (SessionState::SignedIn, Some(e)) => {
+            format!("Signed in as {e} (via {}).", via.unwrap_or("?").replace('_', " "))
+        }
+        (SessionState::Expired, Some(e)) => format!("The session of {e} expired: sign in again."),
+        _ => "Not signed in.".into(),
+    }
 }
 
 /// Arguments of `app_signin_token`.
@@ -106,7 +125,7 @@ pub struct SessionView {
 #[serde(deny_unknown_fields)]
 pub struct SignInTokenArgs {
     /// The ERP token (a leading `Token ` is accepted and removed).
-    pub token: Secret,
+    pub token: ErpToken,
 }
 
 /// Arguments of `app_signin_google`.

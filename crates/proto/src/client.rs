@@ -16,7 +16,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::{mpsc, watch};
 use tokio_util::codec::{FramedRead, FramedWrite};
 
-use crate::tools::Method;
+use crate::Method;
 use crate::{ClientFrame, ClientInfo, ErrorCode, FrameCodec, PROTOCOL_VERSION, RpcError, ServerFrame};
 
 /// One end of a local-socket connection, shareable between a reader and a
@@ -67,8 +67,12 @@ impl AsyncWrite for SharedStream {
 /// Why a connection or a call failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
-    /// Nothing listens on the socket (the app is not running).
-    #[error("the ERP Helper app is not running (no socket at {0})")]
+    /// Nothing listens on the socket (the app is not running). The one
+    /// sentence every client (CLI, doctor, shim) gives for it.
+    #[error(
+        "the ERP Helper app is not running (nothing answers at {0}); start ERP Helper from your applications menu, \
+         or run `erp-helper --headless`"
+    )]
     NotRunning(String),
     /// The socket exists but talking to it failed.
     #[error("could not talk to the ERP Helper app: {0}")]

@@ -10,14 +10,51 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-/// One method callable over the socket: a name with its argument and output types.
+/// Who may call a method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// An MCP tool: forwarded by the shim, callable by anyone on the socket.
+    Tool,
+    /// App control (`erp-helper status|signin|…`): refused from the shim.
+    Admin,
+}
+
+/// One method callable over the socket: a name with its argument and output
+/// types, who may call it, and what it does to the world.
 pub trait Method {
     /// The wire name; for tools, also the MCP tool name.
     const NAME: &'static str;
+    /// Tool or admin method.
+    const SCOPE: Scope;
+    /// What a call does; decides auditing and whether a lost call may be repeated.
+    const HINTS: Hints;
     /// The arguments, a JSON object.
     type Args: Serialize + DeserializeOwned + JsonSchema + Send + 'static;
     /// The result, a JSON object.
     type Output: Serialize + DeserializeOwned + JsonSchema + Send + 'static;
+
+    /// One line saying what a successful call did (the audit log's `detail`).
+    fn summary(_output: &Self::Output) -> String {
+        String::new()
+    }
+}
+
+/// What repeating a call would do: the rule for retrying after a lost connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryClass {
+    /// Reads only: always safe to repeat.
+    ReadOnly,
+    /// Changes the ERP, but a second identical call changes nothing more.
+    IdempotentWrite,
+    /// A second identical call may do it twice (or report a false failure).
+    NonIdempotentWrite,
+}
+
+impl RetryClass {
+    /// Whether a call whose answer was lost may be sent again.
+    pub const fn may_repeat(self) -> bool {
+        !matches!(self, Self::NonIdempotentWrite)
+    }
 }
 
 /// Behaviour hints shown to MCP hosts (they decide whether to ask before a call).
@@ -31,10 +68,27 @@ pub struct Hints {
     pub idempotent: bool,
 }
 
-const READ: Hints = Hints { read_only: true, destructive: false, idempotent: true };
-const WRITE_IDEMPOTENT: Hints = Hints { read_only: false, destructive: true, idempotent: true };
-const WRITE_ONCE: Hints = Hints { read_only: false, destructive: false, idempotent: true };
-const DELETE: Hints = Hints { read_only: false, destructive: true, idempotent: false };
+impl Hints {
+    /// Reads only.
+    pub const READ_ONLY: Self = Self { read_only: true, destructive: false, idempotent: true };
+    /// Replaces what is there (hours of an entry): repeating it is harmless.
+    pub const OVERWRITE: Self = Self { read_only: false, destructive: true, idempotent: true };
+    /// Changes state to a fixed end (complete a week): repeating it is harmless.
+    pub const IDEMPOTENT: Self = Self { read_only: false, destructive: false, idempotent: true };
+    /// Removes something; a repeat fails or removes more.
+    pub const DESTRUCTIVE: Self = Self { read_only: false, destructive: true, idempotent: false };
+    /// Does something each time it is called (opens a browser, signs in).
+    pub const ACTION: Self = Self { read_only: false, destructive: false, idempotent: false };
+
+    /// The retry class these hints imply.
+    pub const fn retry_class(self) -> RetryClass {
+        match (self.read_only, self.idempotent) {
+            (true, _) => RetryClass::ReadOnly,
+            (false, true) => RetryClass::IdempotentWrite,
+            (false, false) => RetryClass::NonIdempotentWrite,
+        }
+    }
+}
 
 /// A tool as listed to MCP hosts: everything `tools/list` needs.
 #[derive(Debug, Clone)]
@@ -74,7 +128,8 @@ fn doc_text(lines: &[&str]) -> String {
 macro_rules! tools {
     ($(
         $(#[doc = $doc:literal])+
-        $marker:ident = $name:literal, title $title:literal, $hints:expr, $args:ty => $out:ty;
+        $marker:ident = $name:literal, title $title:literal, $hints:ident, $args:ty => $out:ty
+            $(, summary $summary:expr)?;
     )*) => {
         $(
             #[doc = concat!("Marker for the `", $name, "` tool.")]
@@ -82,8 +137,14 @@ macro_rules! tools {
             pub struct $marker;
             impl Method for $marker {
                 const NAME: &'static str = $name;
+                const SCOPE: Scope = Scope::Tool;
+                const HINTS: Hints = Hints::$hints;
                 type Args = $args;
                 type Output = $out;
+                $(fn summary(output: &$out) -> String {
+                    let summary: fn(&$out) -> String = $summary;
+                    summary(output)
+                })?
             }
         )*
 
@@ -95,12 +156,20 @@ macro_rules! tools {
                 description: doc_text(&[$($doc),+]),
                 input_schema: schema_for::<$args>(),
                 output_schema: schema_for::<$out>(),
-                hints: $hints,
+                hints: Hints::$hints,
             }),*]
         }
 
         /// Every tool name.
         pub const TOOL_NAMES: &[&str] = &[$($name),*];
+
+        /// The hints of the tool called `name` (cheap: no schema is built).
+        pub fn hints_of(name: &str) -> Option<Hints> {
+            match name {
+                $($name => Some(Hints::$hints),)*
+                _ => None,
+            }
+        }
     };
 }
 
@@ -108,54 +177,58 @@ tools! {
     /// Who is signed in to the ERP in the ERP Helper app, how, and whether the
     /// account is authorized. Never fails for a signed-out user: it says so and
     /// gives the sign-in link.
-    Whoami = "whoami", title "Who am I", READ, NoArgs => WhoamiOutput;
+    Whoami = "whoami", title "Who am I", READ_ONLY, NoArgs => WhoamiOutput;
 
     /// Start signing in to the ERP. Opens the sign-in in the ERP Helper app (Google
     /// in the browser, or the ERP login page); the user finishes there and then
     /// retries. Never asks for a token in the chat.
-    SignIn = "sign_in", title "Sign in", WRITE_ONCE, SignInArgs => SignInOutput;
+    SignIn = "sign_in", title "Sign in", ACTION, SignInArgs => SignInOutput;
 
     /// List the projects the signed-in user can log time against. `id` is the
     /// project_id the other tools take.
-    GetActiveProjects = "get_active_projects", title "Active projects", READ, NoArgs => GetActiveProjectsOutput;
+    GetActiveProjects = "get_active_projects", title "Active projects", READ_ONLY, NoArgs => GetActiveProjectsOutput;
 
     /// List the labels (time categories) a log entry can carry, with their ids.
-    GetLogLabels = "get_log_labels", title "Log labels", READ, NoArgs => GetLogLabelsOutput;
+    GetLogLabels = "get_log_labels", title "Log labels", READ_ONLY, NoArgs => GetLogLabelsOutput;
 
     /// Read the whole week log (projects, tasks, hours per day) for the week that
     /// starts on the given Monday.
-    GetWeekLogs = "get_week_logs", title "Week logs", READ, GetWeekLogsArgs => WeekLogOutput;
+    GetWeekLogs = "get_week_logs", title "Week logs", READ_ONLY, GetWeekLogsArgs => WeekLogOutput;
 
     /// Read what is logged on one day, grouped by project, with totals.
-    GetDayLogs = "get_day_logs", title "Day logs", READ, GetDayLogsArgs => GetDayLogsOutput;
+    GetDayLogs = "get_day_logs", title "Day logs", READ_ONLY, GetDayLogsArgs => GetDayLogsOutput;
 
     /// List the week logs (summaries) that overlap a date range of at most 366 days.
-    GetLogsForDateRange = "get_logs_for_date_range", title "Logs for a date range", READ, GetLogsForDateRangeArgs => WeekListOutput;
+    GetLogsForDateRange = "get_logs_for_date_range", title "Logs for a date range", READ_ONLY, GetLogsForDateRangeArgs => WeekListOutput;
 
     /// List the week logs (summaries) of one calendar month.
-    GetMonthLogs = "get_month_logs", title "Month logs", READ, GetMonthLogsArgs => WeekListOutput;
+    GetMonthLogs = "get_month_logs", title "Month logs", READ_ONLY, GetMonthLogsArgs => WeekListOutput;
 
     /// Log hours for one day on a project and task description. If an entry with
     /// the same project, description and date exists its hours and label are
     /// replaced, so repeating the call does not double the time.
-    CreateOrUpdateLog = "create_or_update_log", title "Create or update a log entry", WRITE_IDEMPOTENT, CreateOrUpdateLogArgs => CreateOrUpdateLogOutput;
+    CreateOrUpdateLog = "create_or_update_log", title "Create or update a log entry", OVERWRITE, CreateOrUpdateLogArgs => CreateOrUpdateLogOutput,
+        summary |o| format!("{} {} on {}", o.action.as_str(), o.project_name, o.date);
 
     /// Remove the entry for one day from the task with the given description on a
     /// project. Fails if there is no such entry.
-    DeleteLog = "delete_log", title "Delete a log entry", DELETE, DeleteLogArgs => DeleteLogOutput;
+    DeleteLog = "delete_log", title "Delete a log entry", DESTRUCTIVE, DeleteLogArgs => DeleteLogOutput,
+        summary |o| format!("removed {} on {}", o.project_name, o.date);
 
     /// Log the same hours and description on every day of a range (at most 31
     /// days), optionally skipping weekends. Each week is read once and saved once.
     /// Reports the outcome of every day; a failed day does not undo the others.
-    FillLogsForDays = "fill_logs_for_days", title "Fill a range of days", WRITE_IDEMPOTENT, FillLogsForDaysArgs => FillLogsForDaysOutput;
+    FillLogsForDays = "fill_logs_for_days", title "Fill a range of days", OVERWRITE, FillLogsForDaysArgs => FillLogsForDaysOutput,
+        summary |o| o.message.clone();
 
     /// Submit (complete) the week log that starts on the given Monday, or with
     /// save_draft keep it as a draft.
-    CompleteWeekLog = "complete_week_log", title "Complete a week", WRITE_ONCE, CompleteWeekLogArgs => CompleteWeekLogOutput;
+    CompleteWeekLog = "complete_week_log", title "Complete a week", IDEMPOTENT, CompleteWeekLogArgs => CompleteWeekLogOutput,
+        summary |o| format!("week of {} {}", o.week_starting, if o.completed { "completed" } else { "kept as draft" });
 
     /// Check whether a project is part of the week log for the week containing
     /// a date, i.e. whether time can be logged on it there.
-    CheckPersonWeekProjectExists = "check_person_week_project_exists", title "Can I log on this project that week?", READ, CheckPersonWeekProjectExistsArgs => CheckPersonWeekProjectExistsOutput;
+    CheckPersonWeekProjectExists = "check_person_week_project_exists", title "Can I log on this project that week?", READ_ONLY, CheckPersonWeekProjectExistsArgs => CheckPersonWeekProjectExistsOutput;
 }
 
 // ---------------------------------------------------------------- arguments
@@ -542,6 +615,16 @@ pub enum EntryAction {
     Created,
     /// An existing entry's hours or label were replaced.
     Updated,
+}
+
+impl EntryAction {
+    /// The wire name: `created` or `updated`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::Updated => "updated",
+        }
+    }
 }
 
 /// Output of `create_or_update_log`.

@@ -3,8 +3,9 @@
 //! call the ERP themselves.
 
 use erp_core::CoreHandle;
-use erp_core::session::SignInVia;
-use erp_proto::admin::{AllowlistView, AuditEntry, Secret, SessionView, StatusOutput};
+use erp_core::secret::ErpToken;
+use erp_core::store::SignInVia;
+use erp_proto::admin::{AllowlistView, AuditEntry, SessionView, StatusOutput};
 use erp_proto::tools::SignInMethod;
 use tauri::{AppHandle, State};
 
@@ -27,7 +28,7 @@ pub(crate) fn status(core: State<'_, CoreHandle>) -> StatusOutput {
 
 #[tauri::command]
 pub(crate) async fn paste_token(core: State<'_, CoreHandle>, token: String) -> Res<SessionView> {
-    Ok(core.sign_in_with_token(Secret::new(token), None, SignInVia::Token).await?)
+    Ok(core.sign_in().with_token(ErpToken::new(token), None, SignInVia::Token).await?)
 }
 
 #[tauri::command]
@@ -39,22 +40,20 @@ pub(crate) async fn sign_out(app: AppHandle, core: State<'_, CoreHandle>) -> Res
 
 #[tauri::command]
 pub(crate) fn start_sign_in(core: State<'_, CoreHandle>, method: SignInMethod) -> String {
-    match core.open_sign_in(method, None) {
-        erp_core::core::SignInStart::Started(m) | erp_core::core::SignInStart::Manual(m) => m,
-    }
+    core.open_sign_in(method, None).message().to_string()
 }
 
 #[tauri::command]
-pub(crate) fn allow_add(core: State<'_, CoreHandle>, entry: String) -> Res<AllowlistView> {
-    Ok(core.allow_add(&entry)?)
+pub(crate) async fn allow_add(core: State<'_, CoreHandle>, entry: String) -> Res<AllowlistView> {
+    Ok(core.allow_add(&entry).await?)
 }
 
 #[tauri::command]
-pub(crate) fn allow_remove(core: State<'_, CoreHandle>, entry: String) -> Res<AllowlistView> {
-    Ok(core.allow_remove(&entry)?)
+pub(crate) async fn allow_remove(core: State<'_, CoreHandle>, entry: String) -> Res<AllowlistView> {
+    Ok(core.allow_remove(&entry).await?)
 }
 
 #[tauri::command]
-pub(crate) fn audit(core: State<'_, CoreHandle>, limit: Option<usize>) -> Res<Vec<AuditEntry>> {
-    Ok(core.audit_recent(limit.unwrap_or(200).min(10_000))?)
+pub(crate) async fn audit(core: State<'_, CoreHandle>, limit: Option<usize>) -> Res<Vec<AuditEntry>> {
+    Ok(core.audit().recent(limit.unwrap_or(200).min(10_000)).await?)
 }

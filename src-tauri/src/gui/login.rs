@@ -7,8 +7,8 @@
 //! sign-in is handed to the system-browser flow (Google refuses embedded webviews).
 
 use erp_core::CoreHandle;
-use erp_core::session::SignInVia;
-use erp_proto::admin::Secret;
+use erp_core::secret::ErpToken;
+use erp_core::store::SignInVia;
 use tauri::{AppHandle, Manager, WebviewUrl, WebviewWindowBuilder};
 use url::Url;
 
@@ -56,7 +56,7 @@ pub(crate) fn open(app: &AppHandle) {
     let core = app.state::<CoreHandle>().inner().clone();
     let start = core.config().web_url.clone();
     let origin = start.origin().ascii_serialization();
-    let google: Vec<Url> = core.google().map(|g| g.auth_url).into_iter().collect();
+    let google: Vec<Url> = core.sign_in().google_settings().map(|g| g.auth_url.clone()).into_iter().collect();
     let nav_app = app.clone();
     let erp = start.clone();
     let built = WebviewWindowBuilder::new(app, LABEL, WebviewUrl::External(start))
@@ -115,7 +115,7 @@ fn captured(app: &AppHandle, payload: String) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         let email = Some(c.u).filter(|u| u.contains('@'));
-        let result = core.sign_in_with_token(Secret::new(c.t), email, SignInVia::ErpPage).await;
+        let result = core.sign_in().with_token(ErpToken::new(c.t), email, SignInVia::ErpPage).await;
         let query = match &result {
             Ok(_) => "?signed_in=1".to_string(),
             Err(e) => format!("?error={}", super::urlencode(&e.to_rpc().message)),

@@ -71,7 +71,7 @@ pub(crate) fn start_google(app: &AppHandle, return_to: Option<String>) {
     let core = app.state::<CoreHandle>().inner().clone();
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
-        let query = match core.sign_in_with_google(core.opener(), return_to).await {
+        let query = match core.sign_in().google(return_to).await {
             Ok(_) => "?signed_in=1".to_string(),
             Err(e) => format!("?error={}", urlencode(&e.to_rpc().message)),
         };
@@ -86,7 +86,7 @@ struct GuiSignIn(AppHandle);
 impl SignInUi for GuiSignIn {
     fn start(&self, method: SignInMethod, return_to: Option<String>) -> SignInStart {
         let app = self.0.clone();
-        let google_ready = app.state::<CoreHandle>().google().is_some();
+        let google_ready = app.state::<CoreHandle>().sign_in().google_settings().is_some();
         match method {
             SignInMethod::Google if google_ready => {
                 start_google(&app, return_to);

@@ -13,14 +13,10 @@ const ICON_IN: &[u8] = include_bytes!("../../icons/tray-signed-in.png");
 const ICON_OUT: &[u8] = include_bytes!("../../icons/tray-signed-out.png");
 
 fn menu(app: &AppHandle, core: &CoreHandle) -> tauri::Result<Menu<Wry>> {
-    let view = core.session_view();
-    let account = match (view.state, view.email.as_deref()) {
-        (SessionState::SignedIn, Some(e)) => format!("Signed in as {e}"),
-        (SessionState::Expired, Some(e)) => format!("Session of {e} expired: sign in again"),
-        _ => "Not signed in".to_string(),
-    };
+    let view = core.sessions().view();
+    let account = view.summary.clone();
     let signed_in = view.state == SessionState::SignedIn;
-    let clients = core.connected_clients();
+    let clients = core.clients().connected();
     let client_items: Vec<MenuItem<Wry>> = if clients.is_empty() {
         vec![MenuItem::with_id(app, "client-none", "None right now", false, None::<&str>)?]
     } else {
@@ -57,7 +53,7 @@ fn menu(app: &AppHandle, core: &CoreHandle) -> tauri::Result<Menu<Wry>> {
 }
 
 fn icon(core: &CoreHandle) -> tauri::Result<Image<'static>> {
-    let bytes = if core.session_view().state == SessionState::SignedIn { ICON_IN } else { ICON_OUT };
+    let bytes = if core.sessions().view().state == SessionState::SignedIn { ICON_IN } else { ICON_OUT };
     Image::from_bytes(bytes)
 }
 
@@ -72,7 +68,7 @@ fn refresh(app: &AppHandle, tray: &TrayIcon) {
     if let Ok(i) = icon(&core) {
         let _ = tray.set_icon(Some(i));
     }
-    let tip = match core.session_view().email {
+    let tip = match core.sessions().view().email {
         Some(e) => format!("ERP Helper: {e}"),
         None => "ERP Helper: not signed in".into(),
     };
@@ -113,7 +109,7 @@ pub(crate) fn install(app: &AppHandle, core: &CoreHandle) -> tauri::Result<()> {
         .on_menu_event(|app, event| on_menu(app, event.id().as_ref()))
         .build(app)?;
     refresh(app, &tray);
-    let (mut session, mut clients) = (core.session_changes(), core.clients_changes());
+    let (mut session, mut clients) = (core.sessions().subscribe(), core.clients().subscribe());
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         loop {

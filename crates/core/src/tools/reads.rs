@@ -1,90 +1,97 @@
-//! The read tools (and `sign_in`, which opens a window but reads no data).
+//! The read tools (and `whoami` and `sign_in`, which need no session).
 
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, Duration, NaiveDate};
+use erp_proto::SIGN_IN_LINK;
 use erp_proto::tools::{
     CheckPersonWeekProjectExistsArgs, CheckPersonWeekProjectExistsOutput, GetActiveProjectsOutput, GetDayLogsArgs,
-    GetDayLogsOutput, GetLogLabelsOutput, GetLogsForDateRangeArgs, GetMonthLogsArgs, GetWeekLogsArgs, SessionState,
-    SignInArgs, SignInMethod, SignInOutput, SignInStatus, WeekListOutput, WeekLogOutput, WeekSummary,
+    GetDayLogsOutput, GetLogLabelsOutput, GetLogsForDateRangeArgs, GetMonthLogsArgs, GetWeekLogsArgs, NoArgs,
+    SessionState, SignInArgs, SignInMethod, SignInOutput, SignInStatus, WeekListOutput, WeekLogOutput, WeekSummary,
+    WhoamiOutput,
 };
 use futures::StreamExt;
 use serde_json::Value;
 
-use super::Ctx;
-use super::resolve::{ProjectRef, find_week, load_week, project_not_in_week, require_week};
-use crate::config::SIGN_IN_LINK;
-use crate::core::{CoreHandle, SignInStart};
+use super::resolve::{ProjectRef, find_week, load_week, require_week};
+use crate::core::SignInStart;
 use crate::dates::{duration, monday_of, parse_date, parse_monday, parse_range, parse_week_starting, value_i64};
 use crate::error::{CoreError, Result};
+use crate::router::{Call, Ctx};
 
 /// Longest range `get_logs_for_date_range` reads.
 const MAX_READ_DAYS: i64 = 366;
 
-pub(crate) fn sign_in(core: &CoreHandle, args: SignInArgs, return_to: Option<String>) -> SignInOutput {
-    let view = core.session_view();
+pub(super) async fn whoami(call: Call, _: NoArgs) -> Result<WhoamiOutput> {
+    Ok(call.core.whoami())
+}
+
+/// The `sign_in` (and `app_open_sign_in`) answer for what opening a sign-in did.
+pub(super) fn sign_in_output(start: SignInStart) -> SignInOutput {
+    let status = match start {
+        SignInStart::Started(_) => SignInStatus::Started,
+        SignInStart::Manual(_) => SignInStatus::Manual,
+    };
+    SignInOutput { status, email: None, sign_in_url: SIGN_IN_LINK.into(), message: start.message().to_string() }
+}
+
+pub(super) async fn sign_in(call: Call, args: SignInArgs) -> Result<SignInOutput> {
+    let view = call.core.sessions().view();
     if view.state == SessionState::SignedIn {
-        return SignInOutput {
+        return Ok(SignInOutput {
             status: SignInStatus::AlreadySignedIn,
             message: format!("Already signed in as {}.", view.email.as_deref().unwrap_or("?")),
             email: view.email,
             sign_in_url: SIGN_IN_LINK.into(),
-        };
+        });
     }
-    let (status, message) = match core.open_sign_in(args.method.unwrap_or(SignInMethod::Google), return_to) {
-        SignInStart::Started(m) => (SignInStatus::Started, m),
-        SignInStart::Manual(m) => (SignInStatus::Manual, m),
-    };
-    SignInOutput { status, email: None, sign_in_url: SIGN_IN_LINK.into(), message }
+    let start = call.core.open_sign_in(args.method.unwrap_or(SignInMethod::Google), call.client.mcp_client.clone());
+    Ok(sign_in_output(start))
 }
 
-pub(crate) async fn projects(ctx: &Ctx) -> Result<GetActiveProjectsOutput> {
-    match ctx.core.erp().active_projects(&ctx.auth.token).await {
-        Ok(projects) => Ok(GetActiveProjectsOutput { projects }),
-        Err(e) => Err(ctx.erp_err(e).await),
-    }
+pub(super) async fn projects(ctx: Ctx, _: NoArgs) -> Result<GetActiveProjectsOutput> {
+    Ok(GetActiveProjectsOutput { projects: ctx.erp.active_projects().await? })
 }
 
-pub(crate) async fn labels(ctx: &Ctx) -> Result<GetLogLabelsOutput> {
-    match ctx.core.erp().labels(&ctx.auth.token).await {
-        Ok(labels) => Ok(GetLogLabelsOutput { labels }),
-        Err(e) => Err(ctx.erp_err(e).await),
-    }
+pub(super) async fn labels(ctx: Ctx, _: NoArgs) -> Result<GetLogLabelsOutput> {
+    Ok(GetLogLabelsOutput { labels: ctx.erp.labels().await? })
 }
 
 pub(crate) struct WeekQuery(NaiveDate);
 
-impl WeekQuery {
-    pub(crate) fn validate(a: GetWeekLogsArgs) -> Result<Self> {
+impl TryFrom<GetWeekLogsArgs> for WeekQuery {
+    type Error = CoreError;
+    fn try_from(a: GetWeekLogsArgs) -> Result<Self> {
         Ok(Self(parse_monday("week_starting", &a.week_starting)?))
     }
+}
 
-    pub(crate) async fn run(self, ctx: &Ctx) -> Result<WeekLogOutput> {
-        let doc = require_week(ctx, self.0).await?;
-        Ok(doc.view(ctx.core.config().week_url(doc.id)))
-    }
+pub(super) async fn week(ctx: Ctx, q: WeekQuery) -> Result<WeekLogOutput> {
+    let doc = require_week(&ctx, q.0).await?;
+    Ok(doc.view(ctx.config().week_url(doc.id)))
 }
 
 pub(crate) struct DayQuery(NaiveDate);
 
-impl DayQuery {
-    pub(crate) fn validate(a: GetDayLogsArgs) -> Result<Self> {
+impl TryFrom<GetDayLogsArgs> for DayQuery {
+    type Error = CoreError;
+    fn try_from(a: GetDayLogsArgs) -> Result<Self> {
         Ok(Self(parse_date("date", &a.date)?))
     }
+}
 
-    pub(crate) async fn run(self, ctx: &Ctx) -> Result<GetDayLogsOutput> {
-        let doc = require_week(ctx, monday_of(self.0)).await?;
-        let date = self.0.to_string();
-        let (projects, total) = doc.projects_view(|d| d == date, false);
-        Ok(GetDayLogsOutput {
-            date,
-            week_starting: doc.monday.to_string(),
-            week_log_id: doc.id,
-            is_completed: doc.is_completed(),
-            projects,
-            total: duration(total),
-        })
-    }
+pub(super) async fn day(ctx: Ctx, q: DayQuery) -> Result<GetDayLogsOutput> {
+    let doc = require_week(&ctx, monday_of(q.0)).await?;
+    let date = q.0.to_string();
+    let (projects, total) = doc.projects_view(|d| d == date, false);
+    Ok(GetDayLogsOutput {
+        date,
+        week_starting: doc.monday.to_string(),
+        week_log_id: doc.id,
+        is_completed: doc.is_completed(),
+        projects,
+        total: duration(total),
+    })
 }
 
 pub(crate) struct RangeQuery {
@@ -92,14 +99,18 @@ pub(crate) struct RangeQuery {
     end: NaiveDate,
 }
 
-impl RangeQuery {
-    pub(crate) fn from_range(a: GetLogsForDateRangeArgs) -> Result<Self> {
+impl TryFrom<GetLogsForDateRangeArgs> for RangeQuery {
+    type Error = CoreError;
+    fn try_from(a: GetLogsForDateRangeArgs) -> Result<Self> {
         let too_long = format!("the most is {MAX_READ_DAYS}. Ask for a shorter range.");
         let (start, end) = parse_range(&a.start_date, &a.end_date, MAX_READ_DAYS, &too_long)?;
         Ok(Self { start, end })
     }
+}
 
-    pub(crate) fn from_month(a: GetMonthLogsArgs) -> Result<Self> {
+impl TryFrom<GetMonthLogsArgs> for RangeQuery {
+    type Error = CoreError;
+    fn try_from(a: GetMonthLogsArgs) -> Result<Self> {
         if !(1..=12).contains(&a.month) {
             return Err(CoreError::invalid(format!("month must be 1 to 12, got {}.", a.month)));
         }
@@ -117,34 +128,38 @@ impl RangeQuery {
         };
         Ok(Self { start, end: next.expect("checked") - Duration::days(1) })
     }
+}
 
-    pub(crate) async fn run(self, ctx: &Ctx) -> Result<WeekListOutput> {
-        let mut months = Vec::new();
-        let mut m = NaiveDate::from_ymd_opt(self.start.year(), self.start.month(), 1).expect("valid");
-        while m <= self.end {
-            months.push(m);
-            m = if m.month() == 12 {
-                NaiveDate::from_ymd_opt(m.year() + 1, 1, 1)
-            } else {
-                NaiveDate::from_ymd_opt(m.year(), m.month() + 1, 1)
-            }
-            .expect("valid");
+/// The first day of every month `start..=end` touches.
+fn months_of(start: NaiveDate, end: NaiveDate) -> Vec<NaiveDate> {
+    let mut months = Vec::new();
+    let mut m = NaiveDate::from_ymd_opt(start.year(), start.month(), 1).expect("valid");
+    while m <= end {
+        months.push(m);
+        m = if m.month() == 12 {
+            NaiveDate::from_ymd_opt(m.year() + 1, 1, 1)
+        } else {
+            NaiveDate::from_ymd_opt(m.year(), m.month() + 1, 1)
         }
-        let erp = ctx.core.erp();
-        let token = &ctx.auth.token;
-        // Every month must load: a silently missing month would look like "nothing logged".
-        let results: Vec<_> = futures::stream::iter(months)
-            .map(|m| async move { erp.month_list(token, m.year(), m.month()).await.map(|l| (m, l)) })
-            .buffered(4)
-            .collect()
-            .await;
-        let mut lists = Vec::with_capacity(results.len());
-        for r in results {
-            match r {
-                Ok(x) => lists.push(x),
-                Err(e) => return Err(ctx.erp_err(e).await),
-            }
-        }
+        .expect("valid");
+    }
+    months
+}
+
+pub(super) async fn range(ctx: Ctx, q: RangeQuery) -> Result<WeekListOutput> {
+    let erp = &ctx.erp;
+    // Every month must load: a silently missing month would look like "nothing logged".
+    let results: Vec<_> = futures::stream::iter(months_of(q.start, q.end))
+        .map(|m| async move { erp.month_list(m).await.map(|l| (m, l)) })
+        .buffered(4)
+        .collect()
+        .await;
+    let lists = results.into_iter().collect::<Result<Vec<_>>>()?;
+    Ok(q.summarise(lists))
+}
+
+impl RangeQuery {
+    fn summarise(&self, lists: Vec<(NaiveDate, Vec<Value>)>) -> WeekListOutput {
         let mut weeks: BTreeMap<NaiveDate, WeekSummary> = BTreeMap::new();
         for (month, items) in lists {
             let hint = month + Duration::days(14);
@@ -172,11 +187,11 @@ impl RangeQuery {
                 });
             }
         }
-        Ok(WeekListOutput {
+        WeekListOutput {
             start_date: self.start.to_string(),
             end_date: self.end.to_string(),
             weeks: weeks.into_values().collect(),
-        })
+        }
     }
 }
 
@@ -185,37 +200,41 @@ pub(crate) struct Check {
     project: ProjectRef,
 }
 
-impl Check {
-    pub(crate) fn validate(a: CheckPersonWeekProjectExistsArgs) -> Result<Self> {
+impl TryFrom<CheckPersonWeekProjectExistsArgs> for Check {
+    type Error = CoreError;
+    fn try_from(a: CheckPersonWeekProjectExistsArgs) -> Result<Self> {
         Ok(Self { date: parse_date("date", &a.date)?, project: ProjectRef::from_args(a.project_id, a.project_name)? })
     }
+}
 
-    pub(crate) async fn run(self, ctx: &Ctx) -> Result<CheckPersonWeekProjectExistsOutput> {
-        let project = self.project.resolve(ctx).await?;
-        let monday = monday_of(self.date);
-        let mut out = CheckPersonWeekProjectExistsOutput {
-            exists: false,
-            week_starting: monday.to_string(),
-            project_id: project.id,
-            project_name: project.name.clone(),
-            week_log_id: None,
-            week_project_id: None,
-            message: String::new(),
-        };
-        let Some(w) = find_week(ctx, monday).await? else {
-            out.message = super::resolve::no_week(monday).to_string();
-            return Ok(out);
-        };
-        out.week_log_id = Some(w.id);
-        let doc = load_week(ctx, w).await?;
-        match doc.find_project(&project) {
-            Some(idx) => {
-                out.exists = true;
-                out.week_project_id = doc.project_id_at(idx);
-                out.message = format!("{:?} is part of the week log for the week starting {monday}.", project.name);
-            }
-            None => out.message = project_not_in_week(&project, monday).to_string(),
+pub(super) async fn check(ctx: Ctx, q: Check) -> Result<CheckPersonWeekProjectExistsOutput> {
+    let ctx = &ctx;
+    let project = q.project.resolve(ctx).await?;
+    let monday = monday_of(q.date);
+    let mut out = CheckPersonWeekProjectExistsOutput {
+        exists: false,
+        week_starting: monday.to_string(),
+        project_id: project.id,
+        project_name: project.name.clone(),
+        week_log_id: None,
+        week_project_id: None,
+        message: String::new(),
+    };
+    let Some(w) = find_week(ctx, monday).await? else {
+        out.message = CoreError::NoWeekLog { monday }.to_string();
+        return Ok(out);
+    };
+    out.week_log_id = Some(w.id);
+    let doc = load_week(ctx, w).await?;
+    match doc.find_project(&project) {
+        Some(idx) => {
+            out.exists = true;
+            out.week_project_id = doc.project_id_at(idx);
+            out.message = format!("{:?} is part of the week log for the week starting {monday}.", project.name);
         }
-        Ok(out)
+        None => {
+            out.message = CoreError::ProjectNotInWeek { project: project.name.clone(), monday }.to_string();
+        }
     }
+    Ok(out)
 }

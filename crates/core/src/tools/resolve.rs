@@ -4,9 +4,9 @@
 use chrono::NaiveDate;
 use erp_proto::tools::Project;
 
-use super::Ctx;
 use crate::erp::WeekRef;
 use crate::error::{CoreError, Result};
+use crate::router::Ctx;
 use crate::week::WeekDoc;
 
 /// The tool-layer description limit (the ERP may enforce a smaller one).
@@ -43,11 +43,7 @@ impl ProjectRef {
     /// Resolve against the active projects: by id; or by name, exact
     /// (case-insensitive) first, then a part of exactly one name.
     pub(crate) async fn resolve(&self, ctx: &Ctx) -> Result<Project> {
-        let projects = match ctx.core.erp().active_projects(&ctx.auth.token).await {
-            Ok(p) => p,
-            Err(e) => return Err(ctx.erp_err(e).await),
-        };
-        pick_project(&projects, self)
+        pick_project(&ctx.erp.active_projects().await?, self)
     }
 }
 
@@ -108,10 +104,7 @@ impl LabelRef {
         match self {
             Self::Id(id) => Ok(*id),
             Self::Name(name) => {
-                let labels = match ctx.core.erp().labels(&ctx.auth.token).await {
-                    Ok(l) => l,
-                    Err(e) => return Err(ctx.erp_err(e).await),
-                };
+                let labels = ctx.erp.labels().await?;
                 let want = name.trim().to_lowercase();
                 labels.iter().find(|l| l.name.trim().to_lowercase() == want).map(|l| l.id).ok_or_else(|| {
                     let known: Vec<String> = labels.iter().map(|l| format!("{:?}", l.name)).collect();
@@ -140,10 +133,7 @@ pub(crate) fn description(raw: &str) -> Result<String> {
 
 /// The week logs of `year` (a failed list is an error, never "no week log").
 pub(crate) async fn week_list(ctx: &Ctx, year: i32) -> Result<Vec<WeekRef>> {
-    match ctx.core.erp().week_list(&ctx.auth.token, year).await {
-        Ok(l) => Ok(l),
-        Err(e) => Err(ctx.erp_err(e).await),
-    }
+    ctx.erp.week_list(year).await
 }
 
 /// The week log that starts on `monday`, if it exists.
@@ -154,33 +144,20 @@ pub(crate) async fn find_week(ctx: &Ctx, monday: NaiveDate) -> Result<Option<Wee
 
 /// Load a week document.
 pub(crate) async fn load_week(ctx: &Ctx, w: WeekRef) -> Result<WeekDoc> {
-    match ctx.core.erp().week_detail(&ctx.auth.token, w.id).await {
-        Ok(v) => WeekDoc::new(w.id, w.monday, v),
-        Err(e) => Err(ctx.erp_err(e).await),
-    }
+    WeekDoc::new(w.id, w.monday, ctx.erp.week_detail(w.id).await?)
 }
 
 /// Load the week that starts on `monday`, or say that it does not exist.
 pub(crate) async fn require_week(ctx: &Ctx, monday: NaiveDate) -> Result<WeekDoc> {
     let Some(w) = find_week(ctx, monday).await? else {
-        return Err(no_week(monday));
+        return Err(CoreError::NoWeekLog { monday });
     };
     load_week(ctx, w).await
 }
 
-pub(crate) fn no_week(monday: NaiveDate) -> CoreError {
-    CoreError::Precondition(format!(
-        "There is no week log for the week starting {monday}. The ERP creates week logs itself; open that week in \
-         the ERP web app once, then try again."
-    ))
-}
-
+/// The project is not in that week's log.
 pub(crate) fn project_not_in_week(project: &Project, monday: NaiveDate) -> CoreError {
-    CoreError::Precondition(format!(
-        "The project {:?} is not part of your week log for the week starting {monday}, so time cannot be logged on \
-         it there. Add it to that week in the ERP web app first.",
-        project.name
-    ))
+    CoreError::ProjectNotInWeek { project: project.name.clone(), monday }
 }
 
 #[cfg(test)]

@@ -2,7 +2,8 @@
 //! `modified_at`; a save the ERP refuses as stale (409) is redone once on a
 //! fresh copy, so a concurrent edit in the web app is never overwritten.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration as StdDuration;
 
 use chrono::{Datelike, Duration, NaiveDate};
@@ -14,13 +15,11 @@ use erp_proto::tools::{
 use futures::StreamExt;
 use serde_json::{Value, json};
 
-use super::Ctx;
-use super::resolve::{
-    LabelRef, ProjectRef, description, find_week, load_week, no_week, project_not_in_week, week_list,
-};
+use super::resolve::{LabelRef, ProjectRef, description, find_week, load_week, project_not_in_week, week_list};
 use crate::dates::{duration, is_weekend, minutes_for_hours, monday_of, parse_date, parse_monday, parse_range};
-use crate::erp::{ErpError, WeekRef};
-use crate::error::{CoreError, Result};
+use crate::erp::WeekRef;
+use crate::error::{CoreError, ErpError, Result};
+use crate::router::Ctx;
 use crate::week::WeekDoc;
 
 /// Longest range `fill_logs_for_days` writes.
@@ -43,12 +42,12 @@ async fn edit_week<T>(ctx: &Ctx, week: WeekRef, mut edit: impl FnMut(&mut WeekDo
             )));
         }
         let result = edit(&mut doc)?;
-        match ctx.core.erp().save_week(&ctx.auth.token, week.id, &doc.to_value()).await {
+        match ctx.erp.save_week(week.id, &doc.to_value()).await {
             Ok(_) => return Ok(result),
-            Err(ErpError::Status { status: 409, .. }) if attempt == 1 => {
+            Err(CoreError::Erp(ErpError::Status { status: 409, .. })) if attempt == 1 => {
                 tracing::info!(week = %week.monday, "week changed elsewhere while saving; redoing on a fresh copy");
             }
-            Err(e) => return Err(ctx.erp_err(e).await),
+            Err(e) => return Err(e),
         }
     }
 }
@@ -66,17 +65,16 @@ fn slack_log(date: NaiveDate, minutes: u32, description: &str, project: &Project
 /// No week log for that Monday: ask the ERP to add the entries the way its Slack
 /// app does. The ERP refuses when the week (or the project in it) does not exist.
 async fn add_without_week(ctx: &Ctx, monday: NaiveDate, logs: Vec<Value>) -> Result<()> {
-    match ctx.core.erp().slack_add(&ctx.auth.token, &ctx.auth.email, logs).await {
+    match ctx.erp.slack_add(logs).await {
         Ok(_) => Ok(()),
-        Err(ErpError::Unauthorized) => Err(ctx.core.session_rejected(&ctx.auth).await),
-        Err(e @ (ErpError::Status { .. } | ErpError::Redirect { .. })) => Err(CoreError::Precondition(format!(
-            "There is no week log for the week starting {monday}, and the ERP would not add the entry without one \
-             ({e}). Open that week in the ERP web app once, then try again."
-        ))),
-        Err(e) => Err(CoreError::Erp(e)),
+        Err(CoreError::Erp(cause @ (ErpError::Status { .. } | ErpError::Redirect { .. }))) => {
+            Err(CoreError::WeekNotAddable { monday, cause })
+        }
+        Err(e) => Err(e),
     }
 }
 
+/// `create_or_update_log`, checked.
 pub(crate) struct Upsert {
     date: NaiveDate,
     description: String,
@@ -85,8 +83,9 @@ pub(crate) struct Upsert {
     label: LabelRef,
 }
 
-impl Upsert {
-    pub(crate) fn validate(a: CreateOrUpdateLogArgs) -> Result<Self> {
+impl TryFrom<CreateOrUpdateLogArgs> for Upsert {
+    type Error = CoreError;
+    fn try_from(a: CreateOrUpdateLogArgs) -> Result<Self> {
         Ok(Self {
             date: parse_date("date", &a.date)?,
             description: description(&a.description)?,
@@ -95,99 +94,100 @@ impl Upsert {
             label: LabelRef::from_args(a.label_id, a.label_name)?,
         })
     }
-
-    pub(crate) async fn run(self, ctx: &Ctx) -> Result<CreateOrUpdateLogOutput> {
-        let project = self.project.resolve(ctx).await?;
-        let label = self.label.resolve(ctx).await?;
-        let monday = monday_of(self.date);
-        let action = match find_week(ctx, monday).await? {
-            Some(week) => {
-                edit_week(ctx, week, |doc| {
-                    let pidx = doc.find_project(&project).ok_or_else(|| project_not_in_week(&project, monday))?;
-                    Ok(doc.upsert(pidx, &self.description, self.date, self.minutes, label))
-                })
-                .await?
-            }
-            None => {
-                add_without_week(
-                    ctx,
-                    monday,
-                    vec![slack_log(self.date, self.minutes, &self.description, &project, label)],
-                )
-                .await?;
-                EntryAction::Created
-            }
-        };
-        Ok(CreateOrUpdateLogOutput {
-            action,
-            date: self.date.to_string(),
-            week_starting: monday.to_string(),
-            project_id: project.id,
-            project_name: project.name,
-            description: self.description,
-            time: duration(self.minutes as i64),
-            label_id: label,
-        })
-    }
 }
 
+pub(super) async fn upsert(ctx: Ctx, w: Upsert) -> Result<CreateOrUpdateLogOutput> {
+    let ctx = &ctx;
+    let project = w.project.resolve(ctx).await?;
+    let label = w.label.resolve(ctx).await?;
+    let monday = monday_of(w.date);
+    let action = match find_week(ctx, monday).await? {
+        Some(week) => {
+            edit_week(ctx, week, |doc| {
+                let pidx = doc.find_project(&project).ok_or_else(|| project_not_in_week(&project, monday))?;
+                Ok(doc.upsert(pidx, &w.description, w.date, w.minutes, label))
+            })
+            .await?
+        }
+        None => {
+            let log = slack_log(w.date, w.minutes, &w.description, &project, label);
+            add_without_week(ctx, monday, vec![log]).await?;
+            EntryAction::Created
+        }
+    };
+    Ok(CreateOrUpdateLogOutput {
+        action,
+        date: w.date.to_string(),
+        week_starting: monday.to_string(),
+        project_id: project.id,
+        project_name: project.name,
+        description: w.description,
+        time: duration(w.minutes as i64),
+        label_id: label,
+    })
+}
+
+/// `delete_log`, checked.
 pub(crate) struct Delete {
     date: NaiveDate,
     description: String,
     project: ProjectRef,
 }
 
-impl Delete {
-    pub(crate) fn validate(a: DeleteLogArgs) -> Result<Self> {
+impl TryFrom<DeleteLogArgs> for Delete {
+    type Error = CoreError;
+    fn try_from(a: DeleteLogArgs) -> Result<Self> {
         Ok(Self {
             date: parse_date("date", &a.date)?,
             description: description(&a.description)?,
             project: ProjectRef::from_args(a.project_id, a.project_name)?,
         })
     }
-
-    pub(crate) async fn run(self, ctx: &Ctx) -> Result<DeleteLogOutput> {
-        let project = self.project.resolve(ctx).await?;
-        let monday = monday_of(self.date);
-        let week = find_week(ctx, monday).await?.ok_or_else(|| no_week(monday))?;
-        let (removed, task_removed, stored) = edit_week(ctx, week, |doc| {
-            let pidx = doc.find_project(&project).ok_or_else(|| project_not_in_week(&project, monday))?;
-            doc.delete(pidx, &self.description, self.date)
-        })
-        .await?;
-        Ok(DeleteLogOutput {
-            date: self.date.to_string(),
-            week_starting: monday.to_string(),
-            project_name: project.name,
-            description: stored,
-            removed: duration(removed),
-            task_removed,
-        })
-    }
 }
 
+pub(super) async fn delete(ctx: Ctx, w: Delete) -> Result<DeleteLogOutput> {
+    let ctx = &ctx;
+    let project = w.project.resolve(ctx).await?;
+    let monday = monday_of(w.date);
+    let week = find_week(ctx, monday).await?.ok_or(CoreError::NoWeekLog { monday })?;
+    let (removed, task_removed, stored) = edit_week(ctx, week, |doc| {
+        let pidx = doc.find_project(&project).ok_or_else(|| project_not_in_week(&project, monday))?;
+        doc.delete(pidx, &w.description, w.date)
+    })
+    .await?;
+    Ok(DeleteLogOutput {
+        date: w.date.to_string(),
+        week_starting: monday.to_string(),
+        project_name: project.name,
+        description: stored,
+        removed: duration(removed),
+        task_removed,
+    })
+}
+
+/// `complete_week_log`, checked.
 pub(crate) struct Complete {
     monday: NaiveDate,
     save_draft: bool,
 }
 
-impl Complete {
-    pub(crate) fn validate(a: CompleteWeekLogArgs) -> Result<Self> {
+impl TryFrom<CompleteWeekLogArgs> for Complete {
+    type Error = CoreError;
+    fn try_from(a: CompleteWeekLogArgs) -> Result<Self> {
         Ok(Self { monday: parse_monday("week_starting", &a.week_starting)?, save_draft: a.save_draft })
-    }
-
-    pub(crate) async fn run(self, ctx: &Ctx) -> Result<CompleteWeekLogOutput> {
-        let week = find_week(ctx, self.monday).await?.ok_or_else(|| no_week(self.monday))?;
-        let answer = match ctx.core.erp().complete_week(&ctx.auth.token, week.id, self.save_draft).await {
-            Ok(v) => v,
-            Err(e) => return Err(ctx.erp_err(e).await),
-        };
-        // Trust the ERP's answer when it states the outcome.
-        let completed = answer.get("is_completed").and_then(Value::as_bool).unwrap_or(!self.save_draft);
-        Ok(CompleteWeekLogOutput { week_starting: self.monday.to_string(), week_log_id: week.id, completed })
     }
 }
 
+pub(super) async fn complete(ctx: Ctx, w: Complete) -> Result<CompleteWeekLogOutput> {
+    let monday = w.monday;
+    let week = find_week(&ctx, monday).await?.ok_or(CoreError::NoWeekLog { monday })?;
+    let answer = ctx.erp.complete_week(week.id, w.save_draft).await?;
+    // Trust the ERP's answer when it states the outcome.
+    let completed = answer.get("is_completed").and_then(Value::as_bool).unwrap_or(!w.save_draft);
+    Ok(CompleteWeekLogOutput { week_starting: monday.to_string(), week_log_id: week.id, completed })
+}
+
+/// `fill_logs_for_days`, checked.
 pub(crate) struct Fill {
     start: NaiveDate,
     end: NaiveDate,
@@ -198,8 +198,9 @@ pub(crate) struct Fill {
     skip_weekends: bool,
 }
 
-impl Fill {
-    pub(crate) fn validate(a: FillLogsForDaysArgs) -> Result<Self> {
+impl TryFrom<FillLogsForDaysArgs> for Fill {
+    type Error = CoreError;
+    fn try_from(a: FillLogsForDaysArgs) -> Result<Self> {
         let too_long = format!("a fill covers at most {MAX_FILL_DAYS}. Split it into shorter ranges.");
         let (start, end) = parse_range(&a.start_date, &a.end_date, MAX_FILL_DAYS, &too_long)?;
         Ok(Self {
@@ -212,138 +213,86 @@ impl Fill {
             skip_weekends: a.skip_weekends,
         })
     }
+}
 
-    pub(crate) async fn run(self, ctx: &Ctx) -> Result<FillLogsForDaysOutput> {
-        match tokio::time::timeout(FILL_TIMEOUT, self.fill(ctx)).await {
-            Ok(r) => r,
-            Err(_) => Err(CoreError::Timeout(
-                "The fill timed out after 5 minutes; days saved before that stay saved. Check with get_week_logs and \
-                 fill the rest in a shorter range."
-                    .into(),
-            )),
-        }
+pub(super) async fn fill(ctx: Ctx, w: Fill) -> Result<FillLogsForDaysOutput> {
+    match tokio::time::timeout(FILL_TIMEOUT, w.fill(&ctx)).await {
+        Ok(r) => r,
+        Err(_) => Err(CoreError::FillTimedOut(FILL_TIMEOUT)),
     }
+}
 
+/// Which days a fill writes, week by week, and which it skips.
+struct Plan {
+    by_week: BTreeMap<NaiveDate, Vec<NaiveDate>>,
+    skipped: Vec<NaiveDate>,
+}
+
+impl Plan {
+    fn days(&self) -> usize {
+        self.by_week.values().map(Vec::len).sum()
+    }
+}
+
+/// One week's result: its days and what happened to each (or why it failed).
+type WeekResult = (Vec<NaiveDate>, Result<Vec<EntryAction>>);
+
+impl Fill {
     async fn fill(&self, ctx: &Ctx) -> Result<FillLogsForDaysOutput> {
         let project = self.project.resolve(ctx).await?;
         let label = self.label.resolve(ctx).await?;
-        let mut by_week: BTreeMap<NaiveDate, Vec<NaiveDate>> = BTreeMap::new();
-        let mut outcomes: BTreeMap<NaiveDate, DayOutcome> = BTreeMap::new();
+        let plan = self.plan();
+        let weeks = prefetch(ctx, &plan).await?;
+        let results = self.run(ctx, &plan, &weeks, &project, label).await;
+        self.tally(plan, results, project)
+    }
+
+    /// Plan: group the range's days by week; weekends are skipped when asked.
+    fn plan(&self) -> Plan {
+        let mut plan = Plan { by_week: BTreeMap::new(), skipped: Vec::new() };
         let mut d = self.start;
         while d <= self.end {
             if self.skip_weekends && is_weekend(d) {
-                outcomes.insert(d, DayOutcome { date: d.to_string(), outcome: DayOutcomeKind::Skipped, error: None });
+                plan.skipped.push(d);
             } else {
-                by_week.entry(monday_of(d)).or_default().push(d);
+                plan.by_week.entry(monday_of(d)).or_default().push(d);
             }
             d += Duration::days(1);
         }
-        let todo: usize = by_week.values().map(Vec::len).sum();
+        plan
+    }
 
-        // One list per year touched (usually one), not one per day.
-        let mut weeks: BTreeMap<NaiveDate, Option<WeekRef>> = BTreeMap::new();
-        let years: std::collections::BTreeSet<i32> = by_week.keys().map(|m| m.year()).collect();
-        for y in years {
-            let list = week_list(ctx, y).await?;
-            for monday in by_week.keys().filter(|m| m.year() == y) {
-                weeks.insert(*monday, list.iter().find(|w| w.monday == *monday).copied());
-            }
-        }
-
-        let done = std::sync::atomic::AtomicUsize::new(0);
-        let results: Vec<(NaiveDate, Vec<NaiveDate>, Result<Vec<EntryAction>>)> = futures::stream::iter(by_week)
-            .map(|(monday, days)| {
+    /// Run: each week read once and saved once, [`FILL_CONCURRENCY`] at a
+    /// time, with progress after each week.
+    async fn run(
+        &self,
+        ctx: &Ctx,
+        plan: &Plan,
+        weeks: &BTreeMap<NaiveDate, Option<WeekRef>>,
+        project: &Project,
+        label: i64,
+    ) -> Vec<WeekResult> {
+        let (todo, done) = (plan.days(), AtomicUsize::new(0));
+        let done = &done;
+        futures::stream::iter(plan.by_week.clone())
+            .map(|(monday, days)| async move {
                 let week = weeks.get(&monday).copied().flatten();
-                let project = &project;
-                let done = &done;
-                async move {
-                    let r = if ctx.cancel.is_cancelled() {
-                        Err(CoreError::Cancelled)
-                    } else {
-                        self.fill_week(ctx, monday, week, &days, project, label).await
-                    };
-                    let n = done.fetch_add(days.len(), std::sync::atomic::Ordering::Relaxed) + days.len();
-                    let line = match &r {
-                        Ok(_) => format!("week of {monday}: {} day(s) saved", days.len()),
-                        Err(e) => format!("week of {monday}: failed ({e})"),
-                    };
-                    (ctx.progress)(n as f64, Some(todo as f64), line);
-                    (monday, days, r)
-                }
+                let r = if ctx.call.is_cancelled() {
+                    Err(CoreError::Cancelled)
+                } else {
+                    self.fill_week(ctx, monday, week, &days, project, label).await
+                };
+                let n = done.fetch_add(days.len(), Ordering::Relaxed) + days.len();
+                let line = match &r {
+                    Ok(_) => format!("week of {monday}: {} day(s) saved", days.len()),
+                    Err(e) => format!("week of {monday}: failed ({e})"),
+                };
+                ctx.call.progress(n as f64, Some(todo as f64), line);
+                (days, r)
             })
             .buffered(FILL_CONCURRENCY)
             .collect()
-            .await;
-
-        let (mut created, mut updated, mut failed) = (0u32, 0u32, 0u32);
-        for (_, days, r) in results {
-            match r {
-                Ok(actions) => {
-                    for (day, action) in days.into_iter().zip(actions) {
-                        let outcome = match action {
-                            EntryAction::Created => {
-                                created += 1;
-                                DayOutcomeKind::Created
-                            }
-                            EntryAction::Updated => {
-                                updated += 1;
-                                DayOutcomeKind::Updated
-                            }
-                        };
-                        outcomes.insert(day, DayOutcome { date: day.to_string(), outcome, error: None });
-                    }
-                }
-                // An expired session ends the whole fill: every later week would fail the same way.
-                Err(e @ CoreError::SessionExpired { .. }) => return Err(e),
-                Err(e) => {
-                    let msg = e.to_rpc().message;
-                    for day in days {
-                        failed += 1;
-                        outcomes.insert(
-                            day,
-                            DayOutcome {
-                                date: day.to_string(),
-                                outcome: DayOutcomeKind::Failed,
-                                error: Some(msg.clone()),
-                            },
-                        );
-                    }
-                }
-            }
-        }
-        let skipped = outcomes.values().filter(|o| o.outcome == DayOutcomeKind::Skipped).count() as u32;
-        let ok = created + updated;
-        let status = match (ok, failed) {
-            (_, 0) => FillStatus::Success,
-            (0, _) => FillStatus::Error,
-            _ => FillStatus::PartialError,
-        };
-        let hours = duration(self.minutes as i64);
-        let mut message = format!(
-            "Logged {}h{:02} on {ok} of {} day(s) on {:?}",
-            hours.hours,
-            hours.minutes,
-            ok + failed,
-            project.name
-        );
-        if skipped > 0 {
-            message += &format!(" ({skipped} weekend day(s) skipped)");
-        }
-        if failed > 0 {
-            message += &format!("; {failed} day(s) failed");
-        }
-        message.push('.');
-        Ok(FillLogsForDaysOutput {
-            status,
-            message,
-            project_id: project.id,
-            project_name: project.name,
-            created,
-            updated,
-            skipped,
-            failed,
-            days: outcomes.into_values().collect(),
-        })
+            .await
     }
 
     /// One week: one read and one save for all its days (or one Slack call when
@@ -373,4 +322,75 @@ impl Fill {
             }
         }
     }
+
+    /// Tally: every day's outcome, the counts, and one sentence.
+    fn tally(&self, plan: Plan, results: Vec<WeekResult>, project: Project) -> Result<FillLogsForDaysOutput> {
+        let mut days: BTreeMap<NaiveDate, DayOutcome> = BTreeMap::new();
+        let mut outcome = |day: NaiveDate, outcome, error| {
+            days.insert(day, DayOutcome { date: day.to_string(), outcome, error });
+        };
+        for d in &plan.skipped {
+            outcome(*d, DayOutcomeKind::Skipped, None);
+        }
+        for (week_days, r) in results {
+            match r {
+                Ok(actions) => {
+                    for (day, action) in week_days.into_iter().zip(actions) {
+                        let kind = match action {
+                            EntryAction::Created => DayOutcomeKind::Created,
+                            EntryAction::Updated => DayOutcomeKind::Updated,
+                        };
+                        outcome(day, kind, None);
+                    }
+                }
+                // An expired session ends the whole fill: every later week would fail the same way.
+                Err(e @ CoreError::SessionExpired { .. }) => return Err(e),
+                Err(e) => {
+                    let msg = e.to_rpc().message;
+                    week_days.into_iter().for_each(|day| outcome(day, DayOutcomeKind::Failed, Some(msg.clone())));
+                }
+            }
+        }
+        let count = |k: DayOutcomeKind| days.values().filter(|o| o.outcome == k).count() as u32;
+        let (created, updated) = (count(DayOutcomeKind::Created), count(DayOutcomeKind::Updated));
+        let (skipped, failed) = (count(DayOutcomeKind::Skipped), count(DayOutcomeKind::Failed));
+        let ok = created + updated;
+        let status = match (ok, failed) {
+            (_, 0) => FillStatus::Success,
+            (0, _) => FillStatus::Error,
+            _ => FillStatus::PartialError,
+        };
+        let hours = duration(self.minutes as i64);
+        let mut message = format!(
+            "Logged {}h{:02} on {ok} of {} day(s) on {:?}",
+            hours.hours,
+            hours.minutes,
+            ok + failed,
+            project.name
+        );
+        if skipped > 0 {
+            message += &format!(" ({skipped} weekend day(s) skipped)");
+        }
+        if failed > 0 {
+            message += &format!("; {failed} day(s) failed");
+        }
+        message.push('.');
+        let (project_id, project_name) = (project.id, project.name);
+        let days = days.into_values().collect();
+        Ok(FillLogsForDaysOutput { status, message, project_id, project_name, created, updated, skipped, failed, days })
+    }
+}
+
+/// Prefetch: the week logs every planned week falls in, one list per year
+/// touched (usually one), not one per day.
+async fn prefetch(ctx: &Ctx, plan: &Plan) -> Result<BTreeMap<NaiveDate, Option<WeekRef>>> {
+    let mut weeks = BTreeMap::new();
+    let years: BTreeSet<i32> = plan.by_week.keys().map(|m| m.year()).collect();
+    for y in years {
+        let list = week_list(ctx, y).await?;
+        for monday in plan.by_week.keys().filter(|m| m.year() == y) {
+            weeks.insert(*monday, list.iter().find(|w| w.monday == *monday).copied());
+        }
+    }
+    Ok(weeks)
 }

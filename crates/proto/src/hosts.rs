@@ -1,14 +1,16 @@
-//! `erp-mcp config <host>`: the snippet each MCP host wants, with absolute paths.
+//! The MCP hosts ERP Helper knows and the config snippet each wants, pointing
+//! at `erp-mcp` by absolute path. One place: `erp-mcp config <host>` and the
+//! app's demo banner print these. Pure text: nothing here reads or writes files.
 
 use std::path::Path;
 
 use serde_json::json;
 
 /// Hosts we know how to configure.
-pub(crate) const HOSTS: &[&str] = &["cursor", "claude", "vscode", "windsurf", "claude-code"];
+pub const HOSTS: &[&str] = &["cursor", "claude", "vscode", "windsurf", "claude-code"];
 
 /// The config text for `host`, pointing at `exe`.
-pub(crate) fn snippet(host: &str, exe: &Path) -> Result<String, String> {
+pub fn snippet(host: &str, exe: &Path) -> Result<String, String> {
     let command = exe.display().to_string();
     let mcp_servers = || json!({"mcpServers": {"erp": {"command": command, "args": []}}});
     let pretty = |v: serde_json::Value| serde_json::to_string_pretty(&v).expect("serialisable");

@@ -12,9 +12,13 @@ echo "== cargo fmt --check"
 cargo fmt --all --check
 echo "== cargo clippy"
 cargo clippy --locked --workspace --all-targets -- -D warnings
+echo "== function length (crates/core, shim: at most 60 lines)"
+python3 scripts/check-fn-length.py crates/core/src shim/src
+echo "== cargo build (the binaries the end-to-end tests run)"
+cargo build --locked -p erp-mcp -p erp-helper
 echo "== cargo test"
 # default-members: the core, the shim, the simulator and the end-to-end tests
-# (which build erp-mcp and erp-helper themselves).
+# (which run the binaries built above; no test runs cargo build).
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e

@@ -160,6 +160,16 @@ impl Desktop {
         }
     }
 
+    /// Where a screenshot goes: this desktop's directory, or the README's
+    /// `docs/screenshots/` when `UPDATE_SCREENSHOTS=1` asks for new ones.
+    pub fn screenshot_path(&self, name: &str) -> PathBuf {
+        if std::env::var_os("UPDATE_SCREENSHOTS").is_some_and(|v| v == "1") {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots").join(name)
+        } else {
+            self.dir.path().join("screenshots").join(name)
+        }
+    }
+
     /// The app's log (what it wrote to stderr).
     pub fn app_log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("driver.err")).unwrap_or_default()
@@ -350,9 +360,4 @@ impl Session {
     pub async fn end(self) {
         let _ = self.http.delete(&self.base).send().await;
     }
-}
-
-/// Where tests put screenshots: `docs/screenshots/` in the repository.
-pub fn screenshot_path(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots").join(name)
 }

@@ -1,26 +1,30 @@
 //! Test harness: an ERP simulator, a headless app core serving a temp socket
 //! (in-process, no Tauri), and the real `erp-mcp` binary driven by rmcp's
-//! client over stdio. Each harness has its own temp directory.
+//! client over stdio. Each harness owns its environment ([`TestEnv`]: config,
+//! data, socket, HOME). Also the shared helpers: [`eventually`] and
+//! [`assert_no_secret`].
 
 pub mod desktop;
+mod env;
+
+pub use env::TestEnv;
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use chrono::{Datelike, Duration, NaiveDate};
 use erp_core::core::HeadlessSignIn;
 use erp_core::google::Opener;
-use erp_core::session::{MemoryStore, SessionStore, SignInVia};
-use erp_core::{Config, CoreDeps, CoreHandle};
-use erp_proto::admin::Secret;
+use erp_core::secret::ErpToken;
+use erp_core::store::{MemoryStore, SessionStore, SignInVia};
+use erp_core::{CoreDeps, CoreHandle};
 use erp_sim::{Sim, SimConfig};
 use rmcp::model::{CallToolRequestParams, CallToolResult};
 use rmcp::service::RunningService;
-use rmcp::transport::{ConfigureCommandExt, TokioChildProcess};
+use rmcp::transport::TokioChildProcess;
 use rmcp::{RoleClient, ServiceExt};
 use serde_json::{Value, json};
-use tempfile::TempDir;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -31,20 +35,67 @@ pub fn target_dir() -> PathBuf {
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"))
 }
 
-/// Path of a workspace binary, built once per test process (`cargo build` is a
-/// no-op when it is up to date).
+/// Path of a workspace binary. `scripts/test.sh` builds them before the tests
+/// run; no test runs `cargo build`.
 pub fn bin(name: &str) -> PathBuf {
-    static BUILT: OnceLock<()> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = std::process::Command::new(cargo)
-            .args(["build", "--quiet", "-p", "erp-mcp", "-p", "erp-helper"])
-            .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-            .status()
-            .expect("run cargo build");
-        assert!(status.success(), "building erp-mcp and erp-helper failed");
-    });
-    target_dir().join("debug").join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
+    let path = target_dir().join("debug").join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        path.is_file(),
+        "{} is missing: run scripts/test.sh, or `cargo build -p erp-mcp -p erp-helper` before `cargo test`",
+        path.display()
+    );
+    path
+}
+
+/// Poll `f` until it gives `Some`, for up to `secs` seconds; fail naming `what`.
+pub async fn eventually<T>(what: &str, secs: u64, mut f: impl AsyncFnMut() -> Option<T>) -> T {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        assert!(std::time::Instant::now() < deadline, "timed out after {secs} s waiting for {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// [`eventually`] for code outside a runtime.
+pub fn eventually_blocking<T>(what: &str, secs: u64, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(std::time::Instant::now() < deadline, "timed out after {secs} s waiting for {what}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// The one "no secret anywhere" check: `secret` is in none of `texts` (outputs
+/// a test captured) and in no file under `dir` except those in `allowed`.
+pub fn assert_no_secret(secret: &str, texts: &[String], dir: &Path, allowed: &[&Path]) {
+    assert!(secret.len() >= 8, "that is not a secret worth looking for");
+    for text in texts {
+        assert!(!text.contains(secret), "a secret in captured output: {text}");
+    }
+    let mut stack = vec![dir.to_path_buf()];
+    let mut files = 0;
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = entry.path();
+            if allowed.contains(&p.as_path()) || p.is_symlink() {
+                continue;
+            }
+            if p.is_dir() {
+                stack.push(p);
+            } else if let Ok(bytes) = std::fs::read(&p) {
+                files += 1;
+                let hit = bytes.windows(secret.len()).any(|w| w == secret.as_bytes());
+                assert!(!hit, "a secret in {}", p.display());
+            }
+        }
+    }
+    assert!(files > 0 || !texts.is_empty(), "nothing was checked under {}", dir.display());
 }
 
 /// The Monday `weeks` weeks after the one containing `today` (negative: before).
@@ -57,14 +108,13 @@ pub fn monday(weeks: i64) -> NaiveDate {
 pub struct Harness {
     /// The ERP.
     pub sim: Sim,
-    /// Everything on disk for this test.
-    pub dir: TempDir,
+    /// Everything on disk for this test, and the variables the app runs with.
+    pub env: TestEnv,
     /// The app's socket.
     pub socket: PathBuf,
     /// The app's core.
     pub core: CoreHandle,
     store: Arc<MemoryStore>,
-    env: Vec<(String, String)>,
     opener: Opener,
     shutdown: CancellationToken,
     server: Option<JoinHandle<()>>,
@@ -91,26 +141,27 @@ impl Harness {
     /// [`Self::with`], opening URLs with `opener` instead of the system browser.
     pub async fn with_opener(config: SimConfig, env: &[(&str, &str)], opener: Opener) -> Self {
         let sim = Sim::start(config).await.expect("start erp-sim");
-        let dir = tempfile::tempdir().expect("tempdir");
-        let socket = dir.path().join("erp.sock");
-        let mut all = vec![
-            ("ERP_API_BASE_URL".to_string(), sim.api_url()),
-            ("ERP_HELPER_CONFIG_DIR".to_string(), dir.path().join("config").display().to_string()),
-            ("ERP_HELPER_DATA_DIR".to_string(), dir.path().join("data").display().to_string()),
-            ("ERP_HELPER_SOCKET".to_string(), socket.display().to_string()),
-        ];
-        all.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let mut test_env = TestEnv::new(&sim.api_url());
+        for (k, v) in env {
+            test_env.set(k, *v);
+        }
+        let socket = test_env.socket();
         let store = Arc::new(MemoryStore::default());
-        let (core, shutdown, server) = Self::serve(&all, store.clone(), opener.clone()).await;
-        Self { sim, dir, socket, core, store, env: all, opener, shutdown, server: Some(server) }
+        let (core, shutdown, server) = Self::serve(&test_env, store.clone(), opener.clone()).await;
+        Self { sim, env: test_env, socket, core, store, opener, shutdown, server: Some(server) }
+    }
+
+    /// The test's directory.
+    pub fn dir(&self) -> &Path {
+        self.env.path()
     }
 
     async fn serve(
-        env: &[(String, String)],
+        env: &TestEnv,
         store: Arc<MemoryStore>,
         opener: Opener,
     ) -> (CoreHandle, CancellationToken, JoinHandle<()>) {
-        let config = config_from(env);
+        let config = env.config();
         let listener = erp_core::ipc::bind(&config.socket).await.expect("bind socket");
         let store: Arc<dyn SessionStore> = store;
         let deps = CoreDeps { config, store, sign_in_ui: Arc::new(HeadlessSignIn), demo: None, opener };
@@ -140,13 +191,13 @@ impl Harness {
     /// Sign the app in as a simulator account, through the real verification.
     pub async fn sign_in(&self, email: &str) {
         let token = self.sim.token_for(email).expect("seeded account");
-        self.core.sign_in_with_token(Secret::new(token), None, SignInVia::Token).await.expect("sign in");
+        self.core.sign_in().with_token(ErpToken::new(token), None, SignInVia::Token).await.expect("sign in");
     }
 
-    /// Start the real `erp-mcp` against this app (autostart off) and initialise it
-    /// as MCP client `client_name`.
+    /// Start the real `erp-mcp` in this harness's environment (autostart off)
+    /// and initialise it as MCP client `client_name`.
     pub async fn mcp_as(&self, client_name: &str) -> Mcp {
-        spawn_mcp(&self.socket, client_name, &[("ERP_MCP_NO_AUTOSTART", "1")]).await
+        spawn_mcp_in(&self.env, client_name, &[("ERP_MCP_NO_AUTOSTART", "1")]).await
     }
 
     /// [`Self::mcp_as`] with the name `e2e-test`.
@@ -161,24 +212,30 @@ impl Drop for Harness {
     }
 }
 
-fn config_from(env: &[(String, String)]) -> Config {
-    Config::from_lookup(|k| env.iter().rev().find(|(a, _)| a == k).map(|(_, b)| b.clone())).expect("config")
-}
-
 /// A running `erp-mcp` with an initialised MCP client session.
 pub struct Mcp {
     /// The rmcp client.
     pub client: RunningService<RoleClient, rmcp::model::ClientConfig>,
 }
 
-/// Spawn `erp-mcp` on `socket` with extra env, as MCP client `client_name`.
-pub async fn spawn_mcp(socket: &Path, client_name: &str, env: &[(&str, &str)]) -> Mcp {
-    let cmd = tokio::process::Command::new(bin("erp-mcp")).configure(|c| {
-        c.env("ERP_HELPER_SOCKET", socket).env_remove("ERP_MCP_NO_AUTOSTART").env_remove("ERP_HELPER_APP");
-        for (k, v) in env {
-            c.env(k, v);
-        }
-    });
+/// Spawn `erp-mcp` in `test_env` with extra variables, as MCP client `client_name`.
+pub async fn spawn_mcp_in(test_env: &TestEnv, client_name: &str, extra: &[(&str, &str)]) -> Mcp {
+    let mut cmd = test_env.command("erp-mcp");
+    // The shim's stderr is the test's: quiet unless a test asks.
+    cmd.env("RUST_LOG", "warn").envs(extra.iter().copied());
+    start_mcp(cmd, client_name).await
+}
+
+/// Spawn `erp-mcp` on `socket` (the caller's environment, scrubbed) with extra
+/// variables, as MCP client `client_name`.
+pub async fn spawn_mcp(socket: &Path, client_name: &str, extra: &[(&str, &str)]) -> Mcp {
+    let mut cmd = std::process::Command::new(bin("erp-mcp"));
+    env::scrub(&mut cmd).env("ERP_HELPER_SOCKET", socket).envs(extra.iter().copied());
+    start_mcp(cmd, client_name).await
+}
+
+async fn start_mcp(cmd: std::process::Command, client_name: &str) -> Mcp {
+    let cmd = tokio::process::Command::from(cmd);
     let (transport, _stderr) = TokioChildProcess::builder(cmd).stderr(Stdio::inherit()).spawn().expect("spawn erp-mcp");
     let info = rmcp::model::ClientConfig::new(
         rmcp::model::ClientCapabilities::default(),
@@ -262,13 +319,7 @@ pub fn fake_browser_path() -> PathBuf {
 
 /// Wait for the scripted browser's last page: (HTTP status, body).
 pub async fn browser_page(out: &Path) -> (u16, String) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
-        if let Ok(text) = std::fs::read_to_string(out) {
-            let (status, body) = text.split_once('\n').unwrap_or((&text, ""));
-            return (status.trim().parse().unwrap_or(0), body.to_string());
-        }
-        assert!(std::time::Instant::now() < deadline, "the browser never got a page");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    let text = eventually("the browser's last page", 10, async || std::fs::read_to_string(out).ok()).await;
+    let (status, body) = text.split_once('\n').unwrap_or((&text, ""));
+    (status.trim().parse().unwrap_or(0), body.to_string())
 }

@@ -7,44 +7,37 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use erp_e2e::{Harness, bin, spawn_mcp};
+use erp_e2e::{Harness, TestEnv, assert_no_secret, bin, eventually_blocking};
 use erp_sim::{Sim, SimConfig};
 use serde_json::json;
 
 const JANE: &str = "jane@example.com";
 
 struct Env {
-    dir: tempfile::TempDir,
-    vars: Vec<(String, String)>,
+    env: TestEnv,
     /// stdout and stderr of every CLI run, for the token grep.
     seen: std::cell::RefCell<Vec<String>>,
 }
 
 impl Env {
     fn new(api: &str) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let vars = vec![
-            ("ERP_API_BASE_URL".into(), api.to_string()),
-            ("ERP_HELPER_CONFIG_DIR".into(), dir.path().join("config").display().to_string()),
-            ("ERP_HELPER_DATA_DIR".into(), dir.path().join("data").display().to_string()),
-            ("ERP_HELPER_SOCKET".into(), dir.path().join("run/erp.sock").display().to_string()),
-            ("RUST_LOG".into(), "debug".into()),
-            // This test is about the file fallback; keychain.rs covers the keychain.
-            ("ERP_HELPER_SESSION_STORE".into(), "file".into()),
-        ];
-        Self { dir, vars, seen: Default::default() }
+        let mut env = TestEnv::new(api);
+        // This test is about the file fallback; keychain.rs covers the keychain.
+        env.set("RUST_LOG", "debug").set("ERP_HELPER_SESSION_STORE", "file");
+        Self { env, seen: Default::default() }
+    }
+
+    fn path(&self) -> &Path {
+        self.env.path()
     }
 
     fn socket(&self) -> PathBuf {
-        self.dir.path().join("run/erp.sock")
+        self.env.socket()
     }
 
     fn cmd(&self, name: &str, args: &[&str]) -> Command {
-        let mut c = Command::new(bin(name));
-        c.args(args).env_remove("MCP_AUTHORIZED_USERS").env_remove("ERP_MCP_NO_AUTOSTART").env_remove("ERP_HELPER_APP");
-        for (k, v) in &self.vars {
-            c.env(k, v);
-        }
+        let mut c = self.env.command(name);
+        c.args(args);
         c
     }
 
@@ -67,15 +60,18 @@ impl Env {
 
     /// Start `erp-helper --headless` with its output in files; wait until it answers.
     fn start_app(&self, extra: &[&str], log: &str) -> std::process::Child {
-        let out = std::fs::File::create(self.dir.path().join(format!("{log}.out"))).unwrap();
-        let err = std::fs::File::create(self.dir.path().join(format!("{log}.err"))).unwrap();
+        let out = std::fs::File::create(self.path().join(format!("{log}.out"))).unwrap();
+        let err = std::fs::File::create(self.path().join(format!("{log}.err"))).unwrap();
         let mut args = vec!["--headless"];
         args.extend_from_slice(extra);
         let mut child = self.cmd("erp-helper", &args).stdout(out).stderr(err).spawn().unwrap();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(20) {
             if self.run(&["status"], None).status.success() {
                 return child;
+            }
+            if child.try_wait().unwrap().is_some() {
+                break;
             }
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -83,41 +79,17 @@ impl Env {
         let _ = child.wait();
         panic!(
             "erp-helper did not start: {}",
-            std::fs::read_to_string(self.dir.path().join(format!("{log}.err"))).unwrap()
+            std::fs::read_to_string(self.path().join(format!("{log}.err"))).unwrap()
         );
     }
 
     fn wait_exit(&self, child: &mut std::process::Child) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if child.try_wait().unwrap().is_some() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = child.kill();
-        panic!("app did not exit");
+        eventually_blocking("the app to exit", 10, || child.try_wait().unwrap());
     }
 }
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn all_text_under(dir: &Path, skip: &Path) -> Vec<(PathBuf, String)> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let p = entry.path();
-        if p == skip {
-            continue;
-        }
-        if p.is_dir() {
-            out.extend(all_text_under(&p, skip));
-        } else if let Ok(bytes) = std::fs::read(&p) {
-            out.push((p, String::from_utf8_lossy(&bytes).into_owned()));
-        }
-    }
-    out
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -138,7 +110,7 @@ async fn cli_verbs_session_restart_single_instance_and_no_token_leaks() {
     let ok = env.run(&["signin", "--token-stdin"], Some(&format!("Token {token}\n")));
     assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
     assert!(stdout(&ok).contains("Signed in as jane@example.com (via token)."), "{}", stdout(&ok));
-    let session_file = env.dir.path().join("data/secret/session.json");
+    let session_file = env.path().join("data/secret/session.json");
     assert!(stdout(&ok).contains(&session_file.display().to_string()));
     #[cfg(unix)]
     {
@@ -160,7 +132,7 @@ async fn cli_verbs_session_restart_single_instance_and_no_token_leaks() {
     assert!(stdout(&rm).contains("anyone the ERP accepts"), "{}", stdout(&rm));
 
     // A write through the shim, then the audit log shows it.
-    let mcp = spawn_mcp(&env.socket(), "cursor", &[("ERP_MCP_NO_AUTOSTART", "1")]).await;
+    let mcp = erp_e2e::spawn_mcp_in(&env.env, "cursor", &[("ERP_MCP_NO_AUTOSTART", "1")]).await;
     let d = (erp_e2e::monday(-3) + chrono::Duration::days(1)).to_string();
     mcp.ok("create_or_update_log", json!({"date": d, "description": "CLI test", "hours": 3, "project_id": 412})).await;
     let audit = env.run(&["audit"], None);
@@ -198,13 +170,8 @@ async fn cli_verbs_session_restart_single_instance_and_no_token_leaks() {
     // No token in any output or file, except the session file while signed in (now gone).
     let seen = env.seen.borrow();
     assert!(seen.len() > 10, "too few CLI runs recorded");
-    for text in seen.iter() {
-        assert!(!text.contains(&token), "token in CLI output: {text}");
-    }
-    for (path, text) in all_text_under(env.dir.path(), &session_file) {
-        assert!(!text.contains(&token), "token found in {}", path.display());
-    }
-    assert!(std::fs::read_to_string(env.dir.path().join("app1.err")).unwrap().contains("signed in"));
+    assert_no_secret(&token, &seen, env.path(), &[&session_file]);
+    assert!(std::fs::read_to_string(env.path().join("app1.err")).unwrap().contains("signed in"));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -212,10 +179,9 @@ async fn erp_mcp_starts_the_app_when_nothing_answers() {
     let sim = Sim::start(SimConfig::default()).await.unwrap();
     let env = Env::new(&sim.api_url());
     let app = bin("erp-helper");
-    let mut env_vars: Vec<(&str, &str)> =
-        env.vars.iter().filter(|(k, _)| k != "RUST_LOG").map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    env_vars.push(("ERP_HELPER_APP", app.to_str().unwrap()));
-    let mcp = spawn_mcp(&env.socket(), "e2e", &env_vars).await;
+    let mcp =
+        erp_e2e::spawn_mcp_in(&env.env, "e2e", &[("ERP_HELPER_APP", app.to_str().unwrap()), ("RUST_LOG", "warn")])
+            .await;
     let who = mcp.ok("whoami", json!({})).await;
     assert_eq!(who["state"], "signed_out");
     assert!(env.run(&["status"], None).status.success());
@@ -230,7 +196,7 @@ async fn doctor_reports_each_check() {
     let o = doctor(&h);
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        stdout(&o).contains("app:         ok") && stdout(&o).contains("session:     FAIL  not signed in"),
+        stdout(&o).contains("app:         ok") && stdout(&o).contains("session:     FAIL  Not signed in."),
         "{}",
         stdout(&o)
     );
@@ -264,7 +230,7 @@ async fn demo_mode_runs_the_main_job_with_no_account() {
     let mut app = env.start_app(&["--demo"], "demo");
     let s = env.run(&["signin", "--demo"], None);
     assert!(stdout(&s).contains("Signed in as jane@example.com (via demo)."), "{}", stdout(&s));
-    let mcp = spawn_mcp(&env.socket(), "e2e", &[("ERP_MCP_NO_AUTOSTART", "1")]).await;
+    let mcp = erp_e2e::spawn_mcp_in(&env.env, "e2e", &[("ERP_MCP_NO_AUTOSTART", "1")]).await;
     let w = erp_e2e::monday(-1);
     let week = mcp.ok("get_week_logs", json!({"week_starting": w.to_string()})).await;
     assert_eq!(week["total"]["hours"], 40);
@@ -280,6 +246,6 @@ async fn demo_mode_runs_the_main_job_with_no_account() {
     let quit = env.run(&["quit"], None);
     assert!(quit.status.success(), "{quit:?}");
     env.wait_exit(&mut app);
-    let err = std::fs::read_to_string(env.dir.path().join("demo.err")).unwrap();
+    let err = std::fs::read_to_string(env.path().join("demo.err")).unwrap();
     assert!(err.contains("Demo mode") && err.contains("erp-helper signin --demo"), "{err}");
 }

@@ -2,9 +2,11 @@
 //! login page (token captured, window closed), the hand-off of its Google link
 //! to the browser flow, blocked navigation, token paste, the authorized-users
 //! window (add, remove, a refused sign-in, sign-out), and the activity window
-//! opened by a second launch (single instance). Screenshots go to docs/screenshots.
+//! opened by a second launch (single instance). Screenshots go to the test's
+//! directory, or to docs/screenshots with `UPDATE_SCREENSHOTS=1`.
 
-use erp_e2e::desktop::{Desktop, screenshot_path};
+use erp_e2e::assert_no_secret;
+use erp_e2e::desktop::Desktop;
 use erp_e2e::fake_browser_path;
 use erp_proto::admin;
 use erp_proto::tools::{NoArgs, SessionState};
@@ -28,7 +30,7 @@ async fn erp_page_sign_in_captures_the_token_and_closes_the_window() {
     let s = desk.session(&["--open", "erp-login"]).await;
     assert!(s.url().await.ends_with("/login"), "{}", s.url().await);
     let login_window = s.handles().await;
-    s.screenshot(&screenshot_path("erp-login.png")).await;
+    s.screenshot(&desk.screenshot_path("erp-login.png")).await;
 
     // A page in this window cannot leave the ERP.
     s.execute("window.location.href = 'https://example.com/'; return 1;").await;
@@ -44,7 +46,7 @@ async fn erp_page_sign_in_captures_the_token_and_closes_the_window() {
     s.wait_text("#account", "Signed in as jane@example.com (via erp page)").await;
     s.wait_text("#banner", "Signed in").await;
     assert!(!s.handles().await.contains(&login_window[0]), "the login window is still open");
-    s.screenshot(&screenshot_path("status-signed-in.png")).await;
+    s.screenshot(&desk.screenshot_path("status-signed-in.png")).await;
 
     let c = desk.client().await;
     let st = c.call::<admin::Status>(&NoArgs {}).await.unwrap();
@@ -74,7 +76,8 @@ async fn erp_page_sign_in_captures_the_token_and_closes_the_window() {
 async fn the_erp_pages_google_link_goes_to_the_system_browser() {
     let _one = SERIAL.lock().await;
     let sim = Sim::start(SimConfig::default()).await.unwrap();
-    let page = tempfile::tempdir().unwrap().keep().join("page.txt");
+    let pages = tempfile::tempdir().unwrap();
+    let page = pages.path().join("page.txt");
     let mut env = erp_env(&sim);
     env.extend([
         ("GOOGLE_CLIENT_ID", "erp-helper-test".to_string()),
@@ -116,7 +119,7 @@ async fn token_paste_signs_in_after_checking_the_token() {
     s.type_into("#token", &sim.token_for(JANE).unwrap()).await;
     s.click("#paste").await;
     s.wait_text("#banner", "Signed in as jane@example.com (via token)").await;
-    s.screenshot(&screenshot_path("token.png")).await;
+    s.screenshot(&desk.screenshot_path("token.png")).await;
     let st = desk.client().await.call::<admin::Status>(&NoArgs {}).await.unwrap();
     assert_eq!(st.session.email.as_deref(), Some(JANE));
     assert!(st.session.storage.starts_with("file "), "{}", st.session.storage);
@@ -128,18 +131,7 @@ async fn token_paste_signs_in_after_checking_the_token() {
     let token = sim.token_for(JANE).unwrap();
     let session_file = desk.dir.path().join("data/secret/session.json");
     assert!(std::fs::read_to_string(&session_file).unwrap().contains(&token));
-    let mut stack = vec![desk.dir.path().to_path_buf()];
-    let mut files = 0;
-    while let Some(p) = stack.pop() {
-        if p.is_dir() {
-            stack.extend(std::fs::read_dir(&p).unwrap().flatten().map(|e| e.path()));
-        } else if p != session_file && !p.is_symlink() {
-            files += 1;
-            let bytes = std::fs::read(&p).unwrap_or_default();
-            assert!(!bytes.windows(token.len()).any(|w| w == token.as_bytes()), "token found in {}", p.display());
-        }
-    }
-    assert!(files > 3, "looked at too few files ({files})");
+    assert_no_secret(&token, &[], desk.dir.path(), &[&session_file]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -165,15 +157,15 @@ async fn allowlist_window_adds_removes_refuses_and_signs_out() {
 
     // Signed in as Jane (allowed by @example.com), shown live in the window.
     let token = sim.token_for(JANE).unwrap();
-    c.call::<admin::SignInToken>(&admin::SignInTokenArgs { token: admin::Secret::new(token.clone()) }).await.unwrap();
+    c.call::<admin::SignInToken>(&admin::SignInTokenArgs { token: admin::ErpToken::new(token.clone()) }).await.unwrap();
     s.wait_text("#account", "Signed in as jane@example.com").await;
-    s.screenshot(&screenshot_path("allowlist.png")).await;
+    s.screenshot(&desk.screenshot_path("allowlist.png")).await;
 
     // Remove @example.com: Jane is refused from now on, and a new sign-in as Jane is not kept.
     s.click("button[data-entry='@example.com']").await;
     s.wait_text("#banner", "Removed @example.com").await;
     let e =
-        c.call::<admin::SignInToken>(&admin::SignInTokenArgs { token: admin::Secret::new(token) }).await.unwrap_err();
+        c.call::<admin::SignInToken>(&admin::SignInTokenArgs { token: admin::ErpToken::new(token) }).await.unwrap_err();
     assert!(e.to_string().contains("not on this computer's list"), "{e}");
 
     s.click("#signout").await;
@@ -193,7 +185,7 @@ async fn a_second_launch_hands_over_and_the_activity_window_lists_writes() {
     let s = desk.session(&["--open", "status"]).await;
     let c = desk.client().await;
     let token = sim.token_for(JANE).unwrap();
-    c.call::<admin::SignInToken>(&admin::SignInTokenArgs { token: admin::Secret::new(token) }).await.unwrap();
+    c.call::<admin::SignInToken>(&admin::SignInTokenArgs { token: admin::ErpToken::new(token) }).await.unwrap();
     let day = (erp_e2e::monday(-1) + chrono::Duration::days(2)).to_string();
     c.call_raw(
         "create_or_update_log",
@@ -212,7 +204,7 @@ async fn a_second_launch_hands_over_and_the_activity_window_lists_writes() {
     s.switch_to_new_window(&known).await;
     s.wait_text("#activity", "create_or_update_log").await;
     s.wait_text("#activity", "created Workstream / Backend on").await;
-    s.screenshot(&screenshot_path("activity.png")).await;
+    s.screenshot(&desk.screenshot_path("activity.png")).await;
     assert!(desk.socket.exists(), "the first instance must still be running");
     s.end().await;
     desk.quit_app().await;
@@ -231,7 +223,7 @@ async fn the_allowlist_is_locked_when_the_environment_sets_it() {
     s.wait_text("#locked", "MCP_AUTHORIZED_USERS").await;
     assert_eq!(s.execute("return document.getElementById('add-form').hidden;").await, json!(true));
     assert_eq!(s.execute("return document.querySelectorAll('button[data-entry]').length;").await, json!(0));
-    s.screenshot(&screenshot_path("allowlist-locked.png")).await;
+    s.screenshot(&desk.screenshot_path("allowlist-locked.png")).await;
     s.end().await;
     desk.quit_app().await;
 }

@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use chrono::Duration;
 use erp_core::core::HeadlessSignIn;
-use erp_core::session::{MemoryStore, SessionStore, SignInVia, StoredSession};
+use erp_core::secret::ErpToken;
+use erp_core::store::{MemoryStore, SessionStore, SignInVia, StoredSession};
 use erp_core::{CoreDeps, CoreError, CoreHandle};
-use erp_e2e::{Harness, monday, spawn_mcp};
-use erp_proto::admin::Secret;
+use erp_e2e::{Harness, TestEnv, monday, spawn_mcp_in};
 use erp_sim::{Fault, SimConfig};
 use serde_json::json;
 
@@ -21,9 +21,8 @@ fn one_sentence_plus_link(msg: &str) {
 
 #[tokio::test]
 async fn app_not_running_and_cannot_be_started() {
-    let dir = tempfile::tempdir().unwrap();
-    let socket = dir.path().join("nobody-home.sock");
-    let mcp = spawn_mcp(&socket, "e2e", &[("ERP_HELPER_APP", "/nonexistent/erp-helper")]).await;
+    let env = TestEnv::new("http://127.0.0.1:9/api/v1/");
+    let mcp = spawn_mcp_in(&env, "e2e", &[("ERP_HELPER_APP", "/nonexistent/erp-helper")]).await;
     // Handshake and listing work without the app.
     assert_eq!(mcp.client.list_all_tools().await.unwrap().len(), 13);
     let msg = mcp.err("get_active_projects", json!({})).await;
@@ -35,7 +34,7 @@ async fn app_not_running_and_cannot_be_started() {
     );
     one_sentence_plus_link(&msg);
 
-    let mcp = spawn_mcp(&socket, "e2e", &[("ERP_MCP_NO_AUTOSTART", "1")]).await;
+    let mcp = spawn_mcp_in(&env, "e2e", &[("ERP_MCP_NO_AUTOSTART", "1")]).await;
     let msg = mcp.err("whoami", json!({})).await;
     assert!(msg.contains("not running") && msg.contains("turned off"), "{msg}");
 }
@@ -55,14 +54,14 @@ async fn not_signed_in_gives_the_sign_in_link() {
 async fn an_account_off_the_allowlist_is_refused_on_every_call() {
     let h = Harness::signed_in(JANE).await;
     let mcp = h.mcp().await;
-    h.core.allow_add("@other.org").unwrap();
+    h.core.allow_add("@other.org").await.unwrap();
     let msg = mcp.err("get_active_projects", json!({})).await;
     assert!(
         msg.starts_with("jane@example.com is not on this computer's list of authorized ERP Helper users."),
         "{msg}"
     );
     assert_eq!(mcp.ok("whoami", json!({})).await["authorized"], false);
-    h.core.allow_add("jane@example.com").unwrap();
+    h.core.allow_add("jane@example.com").await.unwrap();
     mcp.ok("get_active_projects", json!({})).await;
 }
 
@@ -70,12 +69,12 @@ async fn an_account_off_the_allowlist_is_refused_on_every_call() {
 async fn a_refused_account_is_never_stored() {
     let h = Harness::with(SimConfig::default(), &[("MCP_AUTHORIZED_USERS", "@other.org")]).await;
     let token = h.sim.token_for(JANE).unwrap();
-    let e = h.core.sign_in_with_token(Secret::new(token), None, SignInVia::Token).await.unwrap_err();
+    let e = h.core.sign_in().with_token(ErpToken::new(token), None, SignInVia::Token).await.unwrap_err();
     assert!(matches!(e, CoreError::NotAuthorized { .. }), "{e}");
-    assert_eq!(h.core.session_view().email, None);
-    assert!(h.core.allow_add("x@y.org").unwrap_err().to_string().contains("MCP_AUTHORIZED_USERS"));
+    assert_eq!(h.core.sessions().view().email, None);
+    assert!(h.core.allow_add("x@y.org").await.unwrap_err().to_string().contains("MCP_AUTHORIZED_USERS"));
     h.sign_in("olga@other.org").await;
-    assert_eq!(h.core.session_view().email.as_deref(), Some("olga@other.org"));
+    assert_eq!(h.core.sessions().view().email.as_deref(), Some("olga@other.org"));
 }
 
 #[tokio::test]
@@ -103,21 +102,14 @@ async fn a_token_the_erp_stops_accepting_expires_the_session() {
 async fn erp_down_says_it_could_not_be_reached() {
     // A port nothing listens on.
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let dir = tempfile::tempdir().unwrap();
-    let socket = dir.path().join("s.sock");
-    let env = [
-        ("ERP_API_BASE_URL", format!("http://127.0.0.1:{port}/api/v1/")),
-        ("ERP_HELPER_CONFIG_DIR", dir.path().join("c").display().to_string()),
-        ("ERP_HELPER_DATA_DIR", dir.path().join("d").display().to_string()),
-        ("ERP_HELPER_SOCKET", socket.display().to_string()),
-    ];
-    let config = erp_core::Config::from_lookup(|k| env.iter().find(|(a, _)| *a == k).map(|(_, b)| b.clone())).unwrap();
+    let env = TestEnv::new(&format!("http://127.0.0.1:{port}/api/v1/"));
+    let (config, socket) = (env.config(), env.socket());
     let store = MemoryStore::default();
     store
         .save(&StoredSession {
             email: JANE.into(),
             via: SignInVia::Token,
-            token: Secret::new("a".repeat(40)),
+            token: ErpToken::new("a".repeat(40)),
             signed_in_at: "x".into(),
         })
         .unwrap();
@@ -133,7 +125,7 @@ async fn erp_down_says_it_could_not_be_reached() {
     .unwrap();
     let stop = tokio_util::sync::CancellationToken::new();
     tokio::spawn(erp_core::ipc::serve(listener, core, stop.clone()));
-    let mcp = spawn_mcp(&socket, "e2e", &[("ERP_MCP_NO_AUTOSTART", "1")]).await;
+    let mcp = spawn_mcp_in(&env, "e2e", &[("ERP_MCP_NO_AUTOSTART", "1")]).await;
     let msg = mcp.err("get_active_projects", json!({})).await;
     assert_eq!(
         msg,

@@ -7,14 +7,24 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 use erp_core::CoreError;
+use erp_core::error::SignInError;
 use erp_e2e::{Harness, browser_page, fake_browser};
 use erp_proto::tools::SessionState;
 use erp_sim::SimConfig;
 
 const JANE: &str = "jane@example.com";
 
-async fn harness(mode: &str, timeout_secs: &str, auto: Option<&str>) -> (Harness, PathBuf) {
-    let out = tempfile::tempdir().unwrap().keep().join("page.txt");
+/// Where the scripted browser writes its last page: a fresh directory that
+/// lives as long as the test's guard.
+fn page_file() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("page.txt");
+    (dir, out)
+}
+
+/// A harness whose browser follows `mode`; the page file lives in the returned directory.
+async fn harness(mode: &str, timeout_secs: &str, auto: Option<&str>) -> (Harness, PathBuf, tempfile::TempDir) {
+    let (pages, out) = page_file();
     let sim_cfg = SimConfig { oauth_auto_approve: auto.map(str::to_string), ..SimConfig::default() };
     // The simulator's address is known only once it runs; `point_google_at_sim`
     // aims the Google endpoints at it.
@@ -28,12 +38,12 @@ async fn harness(mode: &str, timeout_secs: &str, auto: Option<&str>) -> (Harness
         fake_browser(mode, &out),
     )
     .await;
-    (h, out)
+    (h, out, pages)
 }
 
 /// Google settings pointing at the harness's own simulator.
-fn point_google_at_sim(h: &Harness) -> erp_core::google::GoogleSettings {
-    let mut g = h.core.google().expect("google configured");
+fn point_google_at_sim(h: &Harness) -> erp_core::config::GoogleSettings {
+    let mut g = h.core.sign_in().google_settings().cloned().expect("google configured");
     g.auth_url = h.sim.oauth_authorize_url().parse().unwrap();
     g.token_url = h.sim.oauth_token_url().parse().unwrap();
     g
@@ -41,9 +51,9 @@ fn point_google_at_sim(h: &Harness) -> erp_core::google::GoogleSettings {
 
 #[tokio::test]
 async fn google_sign_in_end_to_end_against_erp_sim() {
-    let (h, out) = harness("follow", "30", Some(JANE)).await;
+    let (h, out, _pages) = harness("follow", "30", Some(JANE)).await;
     let g = point_google_at_sim(&h);
-    let view = h.core.sign_in_with_google_settings(g, h.core.opener(), Some("Cursor".into())).await.unwrap();
+    let view = h.core.sign_in().google_with(g, h.core.sign_in().opener(), Some("Cursor".into())).await.unwrap();
     assert_eq!(
         (view.state, view.email.as_deref(), view.signed_in_via.as_deref()),
         (SessionState::SignedIn, Some(JANE), Some("google"))
@@ -59,52 +69,52 @@ async fn google_sign_in_end_to_end_against_erp_sim() {
 
 #[tokio::test]
 async fn receive_oauth_code_ignores_idle_speculative_connections() {
-    let (h, out) = harness("preconnect", "30", Some(JANE)).await;
+    let (h, out, _pages) = harness("preconnect", "30", Some(JANE)).await;
     let g = point_google_at_sim(&h);
-    h.core.sign_in_with_google_settings(g, h.core.opener(), None).await.unwrap();
+    h.core.sign_in().google_with(g, h.core.sign_in().opener(), None).await.unwrap();
     assert!(browser_page(&out).await.1.contains("return to your editor"));
 }
 
 #[tokio::test]
 async fn a_forged_state_is_refused_and_nothing_is_signed_in() {
-    let (h, out) = harness("wrong-state", "30", Some(JANE)).await;
+    let (h, out, _pages) = harness("wrong-state", "30", Some(JANE)).await;
     let g = point_google_at_sim(&h);
-    let e = h.core.sign_in_with_google_settings(g, h.core.opener(), None).await.unwrap_err();
-    assert!(matches!(&e, CoreError::SignIn(m) if m.contains("state mismatch")), "{e}");
+    let e = h.core.sign_in().google_with(g, h.core.sign_in().opener(), None).await.unwrap_err();
+    assert!(matches!(&e, CoreError::SignIn(SignInError::StateMismatch)), "{e}");
     assert!(browser_page(&out).await.1.contains("Sign-in refused"));
-    assert_eq!(h.core.session_view().state, SessionState::SignedOut);
+    assert_eq!(h.core.sessions().view().state, SessionState::SignedOut);
     assert!(!h.sim.requests().iter().any(|r| r.path.contains("google-login")));
 }
 
 #[tokio::test]
 async fn a_denied_consent_is_reported_as_cancelled() {
-    let (h, out) = harness("deny", "30", None).await;
+    let (h, out, _pages) = harness("deny", "30", None).await;
     let g = point_google_at_sim(&h);
-    let e = h.core.sign_in_with_google_settings(g, h.core.opener(), None).await.unwrap_err();
+    let e = h.core.sign_in().google_with(g, h.core.sign_in().opener(), None).await.unwrap_err();
     assert!(e.to_string().contains("cancelled (you declined on Google's page)"), "{e}");
     assert!(browser_page(&out).await.1.contains("Sign-in cancelled"));
-    assert_eq!(h.core.session_view().state, SessionState::SignedOut);
+    assert_eq!(h.core.sessions().view().state, SessionState::SignedOut);
 }
 
 #[tokio::test]
 async fn a_sign_in_nobody_finishes_times_out_and_frees_the_port() {
-    let (h, _out) = harness("ignore", "1", None).await;
+    let (h, _out, _pages) = harness("ignore", "1", None).await;
     let mut g = point_google_at_sim(&h);
     // A fixed port, to check it is released afterwards.
     g.port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let e = h.core.sign_in_with_google_settings(g.clone(), h.core.opener(), None).await.unwrap_err();
+    let e = h.core.sign_in().google_with(g.clone(), h.core.sign_in().opener(), None).await.unwrap_err();
     assert!(e.to_string().contains("not finished within 1 seconds"), "{e}");
     std::net::TcpListener::bind(("127.0.0.1", g.port)).expect("the loopback port was released");
 }
 
 #[tokio::test]
 async fn only_one_google_sign_in_at_a_time() {
-    let (h, _out) = harness("ignore", "2", None).await;
+    let (h, _out, _pages) = harness("ignore", "2", None).await;
     let g = point_google_at_sim(&h);
-    let first = h.core.sign_in_with_google_settings(g.clone(), h.core.opener(), None);
+    let first = h.core.sign_in().google_with(g.clone(), h.core.sign_in().opener(), None);
     let second = async {
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-        h.core.sign_in_with_google_settings(g.clone(), h.core.opener(), None).await
+        h.core.sign_in().google_with(g.clone(), h.core.sign_in().opener(), None).await
     };
     let (a, b) = tokio::join!(first, second);
     assert!(a.unwrap_err().to_string().contains("not finished"));
@@ -113,7 +123,7 @@ async fn only_one_google_sign_in_at_a_time() {
 
 #[tokio::test]
 async fn a_refused_account_from_google_is_not_stored() {
-    let out = tempfile::tempdir().unwrap().keep().join("page.txt");
+    let (_pages, out) = page_file();
     let h = Harness::with_opener(
         SimConfig { oauth_auto_approve: Some(JANE.into()), ..SimConfig::default() },
         &[("GOOGLE_CLIENT_ID", "t"), ("ERP_HELPER_OAUTH_PORT", "0"), ("MCP_AUTHORIZED_USERS", "@other.org")],
@@ -121,13 +131,13 @@ async fn a_refused_account_from_google_is_not_stored() {
     )
     .await;
     let g = point_google_at_sim(&h);
-    let e = h.core.sign_in_with_google_settings(g, h.core.opener(), None).await.unwrap_err();
+    let e = h.core.sign_in().google_with(g, h.core.sign_in().opener(), None).await.unwrap_err();
     assert!(matches!(e, CoreError::NotAuthorized { .. }), "{e}");
     assert!(
         browser_page(&out).await.1.contains("not on this computer&#39;s list")
             || browser_page(&out).await.1.contains("not on this computer's list")
     );
-    assert_eq!(h.core.session_view().state, SessionState::SignedOut);
+    assert_eq!(h.core.sessions().view().state, SessionState::SignedOut);
 }
 
 struct MockServer(Child, String);
@@ -166,7 +176,7 @@ fn oauth2_mock_server() -> MockServer {
 #[tokio::test]
 async fn google_sign_in_against_a_third_party_oauth_server() {
     let mock = oauth2_mock_server();
-    let out = tempfile::tempdir().unwrap().keep().join("page.txt");
+    let (_pages, out) = page_file();
     let h = Harness::with_opener(
         // The ERP trusts what Google vouches for; here, the mock's tokens stand for Jane.
         SimConfig { google_any_token_as: Some(JANE.into()), ..SimConfig::default() },
@@ -179,14 +189,15 @@ async fn google_sign_in_against_a_third_party_oauth_server() {
         fake_browser("follow", &out),
     )
     .await;
-    let view = h.core.sign_in_with_google(h.core.opener(), Some("Claude".into())).await.unwrap();
+    let view = h.core.sign_in().google(Some("Claude".into())).await.unwrap();
     assert_eq!(view.email.as_deref(), Some(JANE));
     assert!(browser_page(&out).await.1.contains("return to Claude"));
 
     // A forged state and a denial against the third-party server too.
     for (mode, want) in [("wrong-state", "state mismatch"), ("deny", "cancelled")] {
-        let out = tempfile::tempdir().unwrap().keep().join("page.txt");
-        let e = h.core.sign_in_with_google(fake_browser(mode, &out), None).await.unwrap_err();
+        let (_pages, out) = page_file();
+        let settings = h.core.sign_in().google_settings().cloned().unwrap();
+        let e = h.core.sign_in().google_with(settings, fake_browser(mode, &out), None).await.unwrap_err();
         assert!(e.to_string().contains(want), "{mode}: {e}");
         browser_page(&out).await;
     }

@@ -27,11 +27,11 @@ async fn two_shims_at_once_through_one_app() {
     assert!(c["projects"].as_array().unwrap().len() == 4 && !d["labels"].as_array().unwrap().is_empty());
 
     // The app lists both hosts by the names they gave in initialize.
-    let mut hosts: Vec<String> = h.core.connected_clients().into_iter().filter_map(|c| c.client.mcp_client).collect();
+    let mut hosts: Vec<String> = h.core.clients().connected().into_iter().filter_map(|c| c.client.mcp_client).collect();
     hosts.sort();
     assert_eq!(hosts, ["claude-desktop", "cursor"]);
     // And the audit log says which host wrote what.
-    let audit = h.core.audit_recent(10).unwrap();
+    let audit = h.core.audit().recent(10).await.unwrap();
     assert!(audit.iter().any(|e| e.client == "cursor 9.9.9" && e.tool == "fill_logs_for_days" && e.outcome == "ok"));
     assert!(audit.iter().any(|e| e.client == "claude-desktop 9.9.9"));
 }

@@ -4,6 +4,7 @@
 //! "Sign in on the ERP page…" opens the login window.
 
 use erp_e2e::desktop::Desktop;
+use erp_e2e::eventually;
 use erp_proto::admin;
 use erp_sim::{Sim, SimConfig};
 
@@ -27,18 +28,6 @@ fn layout(desk: &Desktop, name: &str, menu: &str) -> String {
             "[]",
         ],
     )
-}
-
-/// Poll `f` until it gives `Some`, for up to 15 s.
-async fn eventually<T>(what: &str, mut f: impl AsyncFnMut() -> Option<T>) -> T {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    loop {
-        if let Some(v) = f().await {
-            return v;
-        }
-        assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
 }
 
 /// The dbusmenu id of the item labelled `label`.
@@ -92,8 +81,8 @@ async fn tray_menu_over_dbus_follows_the_session_and_opens_the_login_window() {
     // Sign in through the socket: the account line follows.
     let c = desk.client().await;
     let token = sim.token_for(JANE).unwrap();
-    c.call::<admin::SignInToken>(&admin::SignInTokenArgs { token: admin::Secret::new(token) }).await.unwrap();
-    let after = eventually("the account in the tray menu", async || {
+    c.call::<admin::SignInToken>(&admin::SignInTokenArgs { token: admin::ErpToken::new(token) }).await.unwrap();
+    let after = eventually("the account in the tray menu", 15, async || {
         Some(layout(&desk, &name, &menu)).filter(|l| l.contains("Signed in as jane@example.com"))
     })
     .await;
@@ -121,7 +110,7 @@ async fn tray_menu_over_dbus_follows_the_session_and_opens_the_login_window() {
         ],
     );
     s.switch_to_new_window(&known).await;
-    eventually("the login page in the new window", async || s.url().await.ends_with("/login").then_some(())).await;
+    eventually("the login page in the new window", 15, async || s.url().await.ends_with("/login").then_some(())).await;
     s.end().await;
     desk.quit_app().await;
 }

@@ -138,7 +138,7 @@ async fn every_rule_names_the_argument_and_makes_no_erp_call() {
         assert_eq!(h.sim.request_count(), 0, "{tool} {args} reached the ERP");
     }
     // Nothing invalid is audited as a write.
-    assert!(h.core.audit_recent(100).unwrap().is_empty());
+    assert!(h.core.audit().recent(100).await.unwrap().is_empty());
 }
 
 #[tokio::test]

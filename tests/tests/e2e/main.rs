@@ -1,0 +1,14 @@
+//! The end-to-end tests, one binary: the real `erp-mcp` and `erp-helper`
+//! binaries (built by `scripts/test.sh` before the tests run), a real MCP
+//! client, erp-sim, the desktop app under Xvfb. The harness in `erp_e2e`
+//! owns every test's environment (config, data, socket, HOME).
+
+mod cli;
+mod desktop;
+mod errors;
+mod google;
+mod keychain;
+mod sessions;
+mod tools;
+mod tray;
+mod validation;

@@ -14,7 +14,7 @@ if ! command -v cargo >/dev/null 2>&1; then
   if [ -x "$HOME/.cargo/bin/cargo" ]; then
     export PATH="$HOME/.cargo/bin:$PATH"
   else
-    echo "setup: cargo (Rust 1.88 or newer) is required; install it with rustup or your package manager." >&2
+    echo "setup: cargo (Rust 1.89 or newer) is required; install it with rustup or your package manager." >&2
     exit 1
   fi
 fi

@@ -4,9 +4,9 @@
 //! Each connection: hello, one writer task, the in-flight table (cancel by
 //! id), and dispatch of each request on its own task through the router.
 //! Unix: the socket lives in a directory only this user can enter (0700), is
-//! itself 0600, and every peer's uid is checked. A live socket at the path
-//! means another instance runs (the socket doubles as the single-instance lock);
-//! a dead one is replaced. Not here: MCP, Tauri.
+//! itself 0600, and every peer's uid is checked. One instance: a `flock` on
+//! `erp-helper.lock` beside the socket; only a dead socket is ever unlinked.
+//! Not here: MCP, Tauri.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -48,10 +48,18 @@ pub enum IpcError {
     },
 }
 
-/// A bound socket, removed from disk when dropped.
+/// A bound socket, removed from disk when dropped, and the instance lock.
 pub struct IpcListener {
     listener: Listener,
     path: PathBuf,
+    _lock: std::fs::File,
+}
+
+impl Drop for IpcListener {
+    fn drop(&mut self) {
+        // Still holding the lock: the socket at the path is ours.
+        let _ = std::fs::remove_file(&self.path);
+    }
 }
 
 impl IpcListener {
@@ -61,29 +69,60 @@ impl IpcListener {
     }
 }
 
-/// Make sure the socket's directory is ours and private; create it 0700 if missing.
+/// Make sure the socket's directory is ours and private: created 0700 in one
+/// step when missing (no window where it is more open); an existing one must
+/// be a real directory (not a link), ours, and closed to everyone else.
 #[cfg(unix)]
 fn prepare_dir(dir: &Path) -> Result<(), IpcError> {
-    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    use std::os::unix::fs::{DirBuilderExt, MetadataExt};
     let io = |source| IpcError::Io { path: dir.to_path_buf(), source };
-    if !dir.exists() {
-        std::fs::create_dir_all(dir).map_err(io)?;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(io)?;
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty() && !p.exists()) {
+        std::fs::create_dir_all(parent).map_err(io)?;
     }
-    let meta = std::fs::metadata(dir).map_err(io)?;
+    match std::fs::DirBuilder::new().mode(0o700).create(dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(io(e)),
+    }
+    let meta = std::fs::symlink_metadata(dir).map_err(io)?;
+    let unsafe_dir = |why: &str| {
+        IpcError::UnsafeDirectory(format!(
+            "the socket directory {} {why}; remove it, or set ERP_HELPER_SOCKET to a path in a private directory",
+            dir.display()
+        ))
+    };
+    if !meta.file_type().is_dir() {
+        return Err(unsafe_dir("is not a directory (a symbolic link?)"));
+    }
     if meta.uid() != erp_proto::socket::current_uid() {
-        return Err(IpcError::UnsafeDirectory(format!(
-            "the socket directory {} belongs to another user",
-            dir.display()
-        )));
+        return Err(unsafe_dir(&format!("belongs to another user (uid {})", meta.uid())));
     }
-    if meta.mode() & 0o022 != 0 {
-        return Err(IpcError::UnsafeDirectory(format!(
-            "the socket directory {} is writable by other users; use a private directory (ERP_HELPER_SOCKET)",
-            dir.display()
-        )));
+    if meta.mode() & 0o077 != 0 {
+        return Err(unsafe_dir(&format!("is open to other users (mode {:o})", meta.mode() & 0o777)));
     }
     Ok(())
+}
+
+/// Bind with a umask that keeps the new socket closed to others from its first
+/// moment (chmod 0600 follows).
+#[cfg(unix)]
+fn with_private_umask<T>(bind: impl FnOnce() -> T) -> T {
+    #[allow(unsafe_code)]
+    // SAFETY: umask only swaps the process's file-creation mask; it cannot fail.
+    // Another thread creating a file meanwhile gets a stricter mask, never a looser one.
+    let old = unsafe { libc::umask(0o077) };
+    let out = bind();
+    #[allow(unsafe_code)]
+    // SAFETY: as above; this restores the previous mask.
+    unsafe {
+        libc::umask(old)
+    };
+    out
+}
+
+#[cfg(not(unix))]
+fn with_private_umask<T>(bind: impl FnOnce() -> T) -> T {
+    bind()
 }
 
 #[cfg(not(unix))]
@@ -91,28 +130,60 @@ fn prepare_dir(_: &Path) -> Result<(), IpcError> {
     Ok(())
 }
 
-/// Bind the socket at `path` (see the module doc for the rules).
+/// Take the single-instance lock beside the socket (`erp-helper.lock`): held
+/// by the bound listener for as long as it lives, released by the OS if the app
+/// dies, so a crashed instance never blocks the next one.
+fn take_lock(path: &Path) -> Result<std::fs::File, IpcError> {
+    let lock_path = path.with_extension("lock");
+    let io = |source| IpcError::Io { path: lock_path.clone(), source };
+    let mut opts = std::fs::OpenOptions::new();
+    opts.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+    }
+    let file = opts.open(&lock_path).map_err(io)?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(IpcError::AlreadyRunning(path.to_path_buf())),
+        Err(std::fs::TryLockError::Error(e)) => Err(io(e)),
+    }
+}
+
+/// Bind the socket at `path` (see the module doc for the rules): the lock
+/// first; then a leftover socket of a dead instance is removed, but never a
+/// socket that answers and never anything that is not a socket.
 pub async fn bind(path: &Path) -> Result<IpcListener, IpcError> {
     let io = |source| IpcError::Io { path: path.to_path_buf(), source };
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         prepare_dir(dir)?;
     }
+    let lock = take_lock(path)?;
     let name = path.to_fs_name::<GenericFilePath>().map_err(io)?;
-    if Stream::connect(name.clone()).await.is_ok() {
-        return Err(IpcError::AlreadyRunning(path.to_path_buf()));
-    }
     #[cfg(unix)]
-    {
-        // Nothing answered: whatever is there is a dead socket from a crashed instance.
-        let _ = std::fs::remove_file(path);
+    if let Ok(meta) = std::fs::symlink_metadata(path) {
+        use std::os::unix::fs::FileTypeExt;
+        if !meta.file_type().is_socket() {
+            return Err(IpcError::UnsafeDirectory(format!(
+                "{} exists and is not a socket; ERP Helper will not replace it. Move it away, or set \
+                 ERP_HELPER_SOCKET to another path",
+                path.display()
+            )));
+        }
+        // An instance without the lock (an older version) may still serve it.
+        if Stream::connect(name.clone()).await.is_ok() {
+            return Err(IpcError::AlreadyRunning(path.to_path_buf()));
+        }
+        std::fs::remove_file(path).map_err(io)?;
     }
-    let listener = ListenerOptions::new().name(name).reclaim_name(true).create_tokio().map_err(io)?;
+    let listener = with_private_umask(|| ListenerOptions::new().name(name).create_tokio()).map_err(io)?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
     }
-    Ok(IpcListener { listener, path: path.to_path_buf() })
+    Ok(IpcListener { listener, path: path.to_path_buf(), _lock: lock })
 }
 
 /// Accept connections until `shutdown` fires; every request goes through the

@@ -74,6 +74,19 @@ pub enum ClientError {
          or run `erp-helper --headless`"
     )]
     NotRunning(String),
+    /// The socket (or the process behind it) is not this user's: nothing was
+    /// sent to it, not even the hello.
+    #[error(
+        "the socket {path} is {what}, not yours: something else may be pretending to be ERP Helper, so nothing was \
+         sent to it. Remove it, or point ERP_HELPER_SOCKET (or XDG_RUNTIME_DIR) at a directory only you can use, \
+         then start ERP Helper again"
+    )]
+    NotOurs {
+        /// The socket path.
+        path: String,
+        /// What was found, e.g. `owned by uid 1001` or `a symbolic link`.
+        what: String,
+    },
     /// The socket exists but talking to it failed.
     #[error("could not talk to the ERP Helper app: {0}")]
     Io(#[from] std::io::Error),
@@ -116,8 +129,10 @@ pub struct Connection {
 }
 
 impl Connection {
-    /// Connect to the socket at `path` and exchange hellos.
+    /// Connect to the socket at `path`, check that it and the process behind it
+    /// are this user's (before a single byte is sent), and exchange hellos.
     pub async fn connect(path: &Path, client: ClientInfo) -> Result<Self, ClientError> {
+        check_socket_file(path)?;
         let name = path.to_fs_name::<GenericFilePath>()?;
         let stream = match Stream::connect(name).await {
             Ok(s) => s,
@@ -126,6 +141,7 @@ impl Connection {
             }
             Err(e) => return Err(e.into()),
         };
+        check_peer(&stream, path)?;
         let (rx, tx) = SharedStream::halves(stream);
         let mut reader = FramedRead::new(rx, FrameCodec::<ServerFrame, ClientFrame>::default());
         let mut writer = FramedWrite::new(tx, FrameCodec::<ServerFrame, ClientFrame>::default());
@@ -240,6 +256,58 @@ impl Connection {
         let value = self.call_raw(M::NAME, params, None, |_| {}, std::future::pending()).await?;
         serde_json::from_value(value).map_err(|e| ClientError::Decode(e.to_string()))
     }
+}
+
+fn not_ours(path: &Path, what: impl Into<String>) -> ClientError {
+    ClientError::NotOurs { path: path.display().to_string(), what: what.into() }
+}
+
+/// The socket file and its directory must be this user's, and not links.
+#[cfg(unix)]
+fn check_socket_file(path: &Path) -> Result<(), ClientError> {
+    use std::os::unix::fs::MetadataExt;
+    let me = crate::socket::current_uid();
+    let meta = match std::fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(ClientError::NotRunning(path.display().to_string()));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if meta.file_type().is_symlink() {
+        return Err(not_ours(path, "a symbolic link"));
+    }
+    if meta.uid() != me {
+        return Err(not_ours(path, format!("owned by uid {}", meta.uid())));
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        let d = std::fs::symlink_metadata(dir)?;
+        if d.uid() != me || d.mode() & 0o022 != 0 {
+            return Err(not_ours(path, format!("in {}, which other users can change", dir.display())));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn check_socket_file(_: &Path) -> Result<(), ClientError> {
+    Ok(())
+}
+
+/// The process listening must run as this user.
+#[cfg(unix)]
+fn check_peer(stream: &Stream, path: &Path) -> Result<(), ClientError> {
+    match stream.peer_creds()?.euid() {
+        Some(uid) if uid == crate::socket::current_uid() => Ok(()),
+        Some(uid) => Err(not_ours(path, format!("served by a process of uid {uid}"))),
+        None => Err(not_ours(path, "served by a process that cannot be identified")),
+    }
+}
+
+#[cfg(not(unix))]
+fn check_peer(_: &Stream, _: &Path) -> Result<(), ClientError> {
+    // The named pipe's default ACL admits only this user and administrators.
+    Ok(())
 }
 
 /// The error both sides give when protocol versions differ: it says which side to update.

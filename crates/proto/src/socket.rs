@@ -2,12 +2,15 @@
 //! cannot disagree.
 //!
 //! Unix: `$ERP_HELPER_SOCKET`, else `$XDG_RUNTIME_DIR/erp-helper/erp-helper.sock`,
-//! else `$TMPDIR/erp-helper-<uid>/erp-helper.sock` (macOS gives every user their
-//! own `$TMPDIR`). The directory is created 0700 by the app.
+//! else `/run/user/<uid>/erp-helper/erp-helper.sock` when that per-user directory
+//! exists (an SSH session or a host started without `XDG_RUNTIME_DIR`), else
+//! `$TMPDIR/erp-helper-<uid>/erp-helper.sock` (macOS gives every user their own
+//! `$TMPDIR`). The directory is created 0700 by the app; both sides refuse one
+//! that is not this user's.
 //! Windows: `$ERP_HELPER_SOCKET`, else the named pipe `\\.\pipe\erp-helper-<user>`.
 
 use std::ffi::OsString;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Environment variable that overrides the socket path (tests, several profiles).
 pub const SOCKET_ENV: &str = "ERP_HELPER_SOCKET";
@@ -22,18 +25,28 @@ pub fn socket_path() -> PathBuf {
 
 /// The socket path for this user given an environment lookup (testable).
 pub fn socket_path_from(get: impl Fn(&str) -> Option<OsString>) -> PathBuf {
+    socket_path_with(get, |p| p.is_dir())
+}
+
+/// [`socket_path_from`] with the directory probe injected too.
+pub fn socket_path_with(get: impl Fn(&str) -> Option<OsString>, is_dir: impl Fn(&Path) -> bool) -> PathBuf {
     if let Some(p) = get(SOCKET_ENV).filter(|p| !p.is_empty()) {
         return PathBuf::from(p);
     }
-    default_path(&get)
+    default_path(&get, &is_dir)
 }
 
 #[cfg(unix)]
-fn default_path(get: &impl Fn(&str) -> Option<OsString>) -> PathBuf {
+fn default_path(get: &impl Fn(&str) -> Option<OsString>, is_dir: &impl Fn(&Path) -> bool) -> PathBuf {
     let runtime = get("XDG_RUNTIME_DIR").filter(|p| !p.is_empty()).map(PathBuf::from);
     // XDG_RUNTIME_DIR must be absolute to be trusted (XDG Base Directory spec).
     if let Some(dir) = runtime.filter(|p| p.is_absolute()) {
         return dir.join("erp-helper").join(SOCKET_FILE);
+    }
+    // systemd-logind's per-user runtime directory, private to this user.
+    let per_user = PathBuf::from(format!("/run/user/{}", current_uid()));
+    if is_dir(&per_user) {
+        return per_user.join("erp-helper").join(SOCKET_FILE);
     }
     let tmp = get("TMPDIR")
         .filter(|p| !p.is_empty())
@@ -46,7 +59,7 @@ fn default_path(get: &impl Fn(&str) -> Option<OsString>) -> PathBuf {
 }
 
 #[cfg(windows)]
-fn default_path(get: &impl Fn(&str) -> Option<OsString>) -> PathBuf {
+fn default_path(get: &impl Fn(&str) -> Option<OsString>, _: &impl Fn(&Path) -> bool) -> PathBuf {
     let user = get("USERNAME").and_then(|u| u.into_string().ok()).unwrap_or_else(|| "user".into());
     let safe: String = user.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
     PathBuf::from(format!(r"\\.\pipe\erp-helper-{safe}"))
@@ -85,7 +98,17 @@ mod tests {
 
     #[test]
     fn relative_runtime_dir_is_ignored() {
-        let p = socket_path_from(env(&[("XDG_RUNTIME_DIR", "run"), ("TMPDIR", "/tmp/me")]));
+        let p = socket_path_with(env(&[("XDG_RUNTIME_DIR", "run"), ("TMPDIR", "/tmp/me")]), |_| false);
         assert_eq!(p, PathBuf::from(format!("/tmp/me/erp-helper-{}/erp-helper.sock", current_uid())));
+    }
+
+    #[test]
+    fn without_xdg_runtime_dir_the_per_user_run_dir_comes_before_tmp() {
+        let uid = current_uid();
+        let run = format!("/run/user/{uid}");
+        let p = socket_path_with(env(&[("TMPDIR", "/tmp/me")]), |d| d == Path::new(&run));
+        assert_eq!(p, PathBuf::from(format!("{run}/erp-helper/erp-helper.sock")));
+        let p = socket_path_with(env(&[("TMPDIR", "/tmp/me")]), |_| false);
+        assert_eq!(p, PathBuf::from(format!("/tmp/me/erp-helper-{uid}/erp-helper.sock")));
     }
 }

@@ -5,6 +5,8 @@ Usage: fake-browser.py URL. What it does is set by FAKE_BROWSER_MODE:
   follow        follow redirects from the authorization URL to the loopback callback
   consent:EMAIL on a consent page, choose EMAIL, then follow (the erp-sim demo page)
   wrong-state   reach the callback, but with the state changed
+  forged-first  first hit the callback with a forged state (as any local process
+                could), writing that page to FAKE_BROWSER_OUT.forged, then follow
   deny          come back as Google does when the user clicks Cancel
   ignore        do nothing (the user walked away)
   preconnect    open an idle connection to the loopback port first, then follow
@@ -81,12 +83,21 @@ def main():
         approve = urllib.parse.urljoin(url, "/oauth/approve")
         _, status, body = follow(approve, urllib.parse.urlencode(fields).encode())
         return finish(status, body)
-    if mode == "wrong-state":
+    if mode in ("wrong-state", "forged-first"):
         status, headers, _ = get(url)
         loc = headers.get("Location") or headers.get("location")
         parts = urllib.parse.urlsplit(loc)
         qs = dict(urllib.parse.parse_qsl(parts.query))
-        qs["state"] = "forged-" + qs.get("state", "")
+        real = qs.get("state", "")
+        qs["state"] = "forged-" + real
+        _, status, body = follow(urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(qs))))
+        if mode == "wrong-state":
+            return finish(status, body)
+        forged = os.environ.get("FAKE_BROWSER_OUT")
+        if forged:
+            with open(forged + ".forged", "w") as f:
+                f.write(f"{status}\n{body}")
+        qs["state"] = real
         _, status, body = follow(urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(qs))))
         return finish(status, body)
     _, status, body = follow(url)

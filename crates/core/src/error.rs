@@ -72,11 +72,6 @@ pub enum SignInError {
     /// The user did not finish in time.
     #[error("The Google sign-in was not finished within {}. Start it again when you are ready.", limit_words(*.0))]
     TimedOut(Duration),
-    /// The redirect's `state` is not the one we sent.
-    #[error(
-        "The Google sign-in answer did not match the request (state mismatch); nothing was signed in. Start it again."
-    )]
-    StateMismatch,
     /// The user declined, or Google reported an error.
     #[error("The Google sign-in was cancelled ({0}).")]
     Denied(String),

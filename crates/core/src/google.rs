@@ -47,6 +47,7 @@ struct Callback {
 
 /// The browser's last page.
 struct Page {
+    status: &'static str,
     ok: bool,
     title: String,
     body: String,
@@ -123,6 +124,7 @@ async fn serve_connection(mut stream: TcpStream, tx: mpsc::Sender<Callback>) {
     let query = target.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
     if tx.send(Callback { query, reply }).await.is_err() {
         let html = render(&Page {
+            status: "410 Gone",
             ok: false,
             title: "This sign-in is over".into(),
             body: "ERP Helper is no longer waiting for this sign-in. Start it again from the app.".into(),
@@ -131,11 +133,12 @@ async fn serve_connection(mut stream: TcpStream, tx: mpsc::Sender<Callback>) {
         return;
     }
     let page = tokio::time::timeout(Duration::from_secs(90), page).await.ok().and_then(Result::ok).unwrap_or(Page {
+        status: "500 Internal Server Error",
         ok: false,
         title: "Sign-in did not finish".into(),
         body: "ERP Helper did not finish the sign-in. Try again from the app.".into(),
     });
-    respond(stream, "200 OK", &render(&page)).await;
+    respond(stream, page.status, &render(&page)).await;
 }
 
 /// An HTTP client for the token endpoint that never follows redirects.
@@ -226,9 +229,11 @@ impl Flow {
         Ok(Self { listener, redirect, auth_url, csrf, verifier })
     }
 
-    /// Step 2: accept until one callback arrives or time runs out. The listener
-    /// is consumed, so it is closed the moment this returns, whatever happens.
-    async fn await_callback(listener: TcpListener, timeout: Duration) -> Result<Callback> {
+    /// Step 2: accept until the callback of this flow arrives (its `state`
+    /// matches) or time runs out. Any local process can reach the port, so a
+    /// callback with another state gets a 400 and the flow keeps waiting. The
+    /// listener is consumed: it is closed the moment this returns.
+    async fn await_callback(listener: TcpListener, timeout: Duration, csrf: &CsrfToken) -> Result<Callback> {
         let (tx, mut rx) = mpsc::channel::<Callback>(4);
         let deadline = tokio::time::sleep(timeout);
         tokio::pin!(deadline);
@@ -240,18 +245,42 @@ impl Flow {
                     Ok((stream, _)) => { tokio::spawn(serve_connection(stream, tx.clone())); }
                     Err(e) => tracing::warn!(error = %e, "loopback accept failed"),
                 },
-                Some(cb) = rx.recv() => return Ok(cb),
+                Some(cb) = rx.recv() => {
+                    if state_matches(&cb.query, csrf) {
+                        return Ok(cb);
+                    }
+                    tracing::warn!("refused a loopback callback whose state is not this sign-in's");
+                    let _ = cb.reply.send(refused_page());
+                }
             }
         }
     }
 }
 
-/// Step 3: the code, if the callback answers our request and carries one.
-fn validate(query: &[(String, String)], csrf: &CsrfToken) -> Result<String, SignInError> {
-    let get = |k: &str| query.iter().find(|(a, _)| a == k).map(|(_, v)| v.as_str());
-    if get("state") != Some(csrf.secret().as_str()) {
-        return Err(SignInError::StateMismatch);
+/// Equal, in time that depends only on the lengths.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn state_matches(query: &[(String, String)], csrf: &CsrfToken) -> bool {
+    let state = query.iter().find(|(k, _)| k == "state").map(|(_, v)| v.as_bytes());
+    state.is_some_and(|s| constant_time_eq(s, csrf.secret().as_bytes()))
+}
+
+fn refused_page() -> Page {
+    Page {
+        status: "400 Bad Request",
+        ok: false,
+        title: "Sign-in refused".into(),
+        body: "This sign-in response was not started by ERP Helper (its state does not match). Nothing was signed \
+               in. Finish the sign-in ERP Helper opened, or start it again from the app."
+            .into(),
     }
+}
+
+/// Step 3: the code, if the callback (already known to be ours) carries one.
+fn validate(query: &[(String, String)]) -> Result<String, SignInError> {
+    let get = |k: &str| query.iter().find(|(a, _)| a == k).map(|(_, v)| v.as_str());
     if let Some(error) = get("error") {
         let why = if error == "access_denied" {
             "you declined on Google's page".to_string()
@@ -265,9 +294,10 @@ fn validate(query: &[(String, String)], csrf: &CsrfToken) -> Result<String, Sign
 
 /// Step 4: the browser's last page for the outcome.
 fn outcome_page(result: &Result<SessionView>, return_to: Option<&str>) -> Page {
-    let fail = |title: &str, body: String| Page { ok: false, title: title.into(), body };
+    let fail = |title: &str, body: String| Page { status: "200 OK", ok: false, title: title.into(), body };
     match result {
         Ok(view) => Page {
+            status: "200 OK",
             ok: true,
             title: format!("Signed in as {}", view.email.as_deref().unwrap_or("?")),
             body: format!(
@@ -275,12 +305,6 @@ fn outcome_page(result: &Result<SessionView>, return_to: Option<&str>) -> Page {
                 return_to.unwrap_or("your editor")
             ),
         },
-        Err(CoreError::SignIn(SignInError::StateMismatch)) => fail(
-            "Sign-in refused",
-            "This sign-in response was not started by ERP Helper (its state does not match). Nothing was signed \
-             in. Start the sign-in again from the app."
-                .into(),
-        ),
         Err(CoreError::SignIn(SignInError::Denied(why))) => {
             fail("Sign-in cancelled", format!("Nothing was signed in ({why}). You can close this tab."))
         }
@@ -312,8 +336,8 @@ where
         .await
         .map_err(|e| CoreError::Internal(e.to_string()))?
         .map_err(|e| SignInError::NoBrowser(e.to_string()))?;
-    let callback = Flow::await_callback(listener, settings.timeout).await?;
-    let result = match validate(&callback.query, &csrf) {
+    let callback = Flow::await_callback(listener, settings.timeout, &csrf).await?;
+    let result = match validate(&callback.query) {
         Ok(code) => match exchange(settings, &redirect, code, verifier).await {
             Ok(google) => finish(google).await,
             Err(e) => Err(e),

@@ -139,7 +139,8 @@ async fn authorize(AxState(state): AxState<Shared>, Query(p): Query<Params>) -> 
     if p.get("response_type").map(String::as_str) != Some("code") {
         return Redirect::to(&with_query(&redirect, &[("error", "unsupported_response_type")])).into_response();
     }
-    if p.contains_key("code_challenge") && p.get("code_challenge_method").map(String::as_str) != Some("S256") {
+    // Stricter than Google, on purpose: a client that drops PKCE fails here.
+    if !p.contains_key("code_challenge") || p.get("code_challenge_method").map(String::as_str) != Some("S256") {
         return Redirect::to(&with_query(&redirect, &[("error", "invalid_request")])).into_response();
     }
     let state_param = p.get("state").cloned().unwrap_or_default();

@@ -76,14 +76,29 @@ async fn receive_oauth_code_ignores_idle_speculative_connections() {
 }
 
 #[tokio::test]
-async fn a_forged_state_is_refused_and_nothing_is_signed_in() {
-    let (h, out, _pages) = harness("wrong-state", "30", Some(JANE)).await;
+async fn a_forged_state_gets_a_400_and_nothing_is_signed_in() {
+    // Only the forged callback ever comes: the flow keeps waiting for its own, then times out.
+    let (h, out, _pages) = harness("wrong-state", "2", Some(JANE)).await;
     let g = point_google_at_sim(&h);
     let e = h.core.sign_in().google_with(g, h.core.sign_in().opener(), None).await.unwrap_err();
-    assert!(matches!(&e, CoreError::SignIn(SignInError::StateMismatch)), "{e}");
-    assert!(browser_page(&out).await.1.contains("Sign-in refused"));
+    assert!(matches!(&e, CoreError::SignIn(SignInError::TimedOut(_))), "{e}");
+    let (status, page) = browser_page(&out).await;
+    assert_eq!(status, 400, "{page}");
+    assert!(page.contains("Sign-in refused"), "{page}");
     assert_eq!(h.core.sessions().view().state, SessionState::SignedOut);
     assert!(!h.sim.requests().iter().any(|r| r.path.contains("google-login")));
+}
+
+#[tokio::test]
+async fn a_forged_callback_does_not_end_the_real_sign_in() {
+    // Any local process can hit the loopback port first; the real answer still signs in.
+    let (h, out, _pages) = harness("forged-first", "30", Some(JANE)).await;
+    let g = point_google_at_sim(&h);
+    let view = h.core.sign_in().google_with(g, h.core.sign_in().opener(), None).await.unwrap();
+    assert_eq!(view.email.as_deref(), Some(JANE));
+    let forged = std::fs::read_to_string(format!("{}.forged", out.display())).unwrap();
+    assert!(forged.starts_with("400\n") && forged.contains("Sign-in refused"), "{forged}");
+    assert!(browser_page(&out).await.1.contains("Signed in as jane@example.com"));
 }
 
 #[tokio::test]
@@ -149,14 +164,17 @@ impl Drop for MockServer {
     }
 }
 
-/// npm's oauth2-mock-server on a free loopback port.
+/// npm's oauth2-mock-server on a free loopback port, demanding PKCE
+/// (`tests/support/oauth2-mock-pkce.mjs`).
 fn oauth2_mock_server() -> MockServer {
     let support = Path::new(env!("CARGO_MANIFEST_DIR")).join("support");
-    let bin = support.join("node_modules/.bin/oauth2-mock-server");
-    assert!(bin.exists(), "run `npm ci --prefix tests/support` (scripts/setup.sh does)");
+    assert!(
+        support.join("node_modules/oauth2-mock-server").exists(),
+        "run `npm ci --prefix tests/support` (scripts/setup.sh does)"
+    );
     let mut child = Command::new("node")
-        .arg(&bin)
-        .args(["-a", "127.0.0.1", "-p", "0"])
+        .arg(support.join("oauth2-mock-pkce.mjs"))
+        .current_dir(&support)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -193,12 +211,15 @@ async fn google_sign_in_against_a_third_party_oauth_server() {
     assert_eq!(view.email.as_deref(), Some(JANE));
     assert!(browser_page(&out).await.1.contains("return to Claude"));
 
-    // A forged state and a denial against the third-party server too.
-    for (mode, want) in [("wrong-state", "state mismatch"), ("deny", "cancelled")] {
-        let (_pages, out) = page_file();
-        let settings = h.core.sign_in().google_settings().cloned().unwrap();
-        let e = h.core.sign_in().google_with(settings, fake_browser(mode, &out), None).await.unwrap_err();
-        assert!(e.to_string().contains(want), "{mode}: {e}");
-        browser_page(&out).await;
-    }
+    // A denial against the third-party server too, and a forged callback first.
+    let settings = h.core.sign_in().google_settings().cloned().unwrap();
+    let (_pages, out) = page_file();
+    let e = h.core.sign_in().google_with(settings.clone(), fake_browser("deny", &out), None).await.unwrap_err();
+    assert!(e.to_string().contains("cancelled"), "{e}");
+    browser_page(&out).await;
+    h.core.sign_out().await.unwrap();
+    let (_pages, out) = page_file();
+    let view = h.core.sign_in().google_with(settings, fake_browser("forged-first", &out), None).await.unwrap();
+    assert_eq!(view.email.as_deref(), Some(JANE));
+    assert!(std::fs::read_to_string(format!("{}.forged", out.display())).unwrap().starts_with("400\n"));
 }

@@ -7,6 +7,7 @@ mod cli;
 mod desktop;
 mod errors;
 mod google;
+mod hardening;
 mod keychain;
 mod sessions;
 mod tools;

@@ -1,0 +1,254 @@
+//! Who is on the other end of the socket (issue 9, items 1 to 3), through the
+//! real binaries: a client never sends a byte to a socket that is not the
+//! user's; the app refuses a socket directory that is not private; one app per
+//! socket by a lock, and nothing but a dead socket is ever unlinked.
+//! The impostor runs as a second local user, created here when the tests run as
+//! root (CI does); otherwise those tests say they are skipped.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+use erp_e2e::{Harness, TestEnv, eventually_blocking};
+
+const OTHER_USER: &str = "erp-helper-e2e-other";
+
+fn is_root() -> bool {
+    // SAFETY-free: the uid of this process, through the same helper the product uses.
+    erp_proto::socket::current_uid() == 0
+}
+
+/// The second user's (uid, gid), created if missing; `None` when not root.
+fn other_user() -> Option<(u32, u32)> {
+    if !is_root() {
+        eprintln!("SKIPPED: creating a second local user needs root; run the tests as root (CI does)");
+        return None;
+    }
+    let id = |flag: &str| Command::new("id").args([flag, OTHER_USER]).output().unwrap();
+    if !id("-u").status.success() {
+        let made = Command::new("useradd")
+            .args(["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", OTHER_USER])
+            .status()
+            .expect("run useradd");
+        assert!(made.success(), "useradd {OTHER_USER} failed");
+    }
+    let num = |flag: &str| String::from_utf8(id(flag).stdout).unwrap().trim().parse().unwrap();
+    Some((num("-u"), num("-g")))
+}
+
+/// A listener run by the other user (see `tests/support/impostor.py`).
+struct Impostor {
+    child: Child,
+    lines: std::io::Lines<BufReader<std::process::ChildStdout>>,
+}
+
+impl Impostor {
+    fn start(mode: &str, socket: &Path, (uid, gid): (u32, u32)) -> Self {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("support/impostor.py");
+        let mut child = Command::new("python3")
+            .arg(script)
+            .args([mode, socket.to_str().unwrap(), &uid.to_string(), &gid.to_string()])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the impostor");
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        assert_eq!(lines.next().unwrap().unwrap(), "READY");
+        Self { child, lines }
+    }
+
+    /// The bytes it received on its next connection.
+    fn received(&mut self) -> usize {
+        let line = self.lines.next().expect("the impostor saw a connection").unwrap();
+        line.strip_prefix("GOT ").unwrap().parse().unwrap()
+    }
+}
+
+impl Drop for Impostor {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A directory other users can enter, as `/tmp` is (the impostor creates its own inside).
+fn shared_dir(env: &TestEnv) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let d = env.path().join("shared");
+    std::fs::create_dir_all(&d).unwrap();
+    std::fs::set_permissions(env.path(), std::fs::Permissions::from_mode(0o711)).unwrap();
+    std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o1777)).unwrap();
+    d
+}
+
+/// `dir`, created 0700 as the app would.
+fn private_dir(dir: &Path) {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).unwrap();
+}
+
+fn run(env: &TestEnv, socket: &Path, args: &[&str], stdin: &str) -> Output {
+    let mut c = env.command("erp-helper");
+    c.args(args).env("ERP_HELPER_SOCKET", socket).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+const A_TOKEN: &str = "0123456789abcdef0123456789abcdef01234567";
+
+#[test]
+fn the_cli_sends_no_token_to_a_socket_another_user_made() {
+    let Some(other) = other_user() else { return };
+    let env = TestEnv::new("http://127.0.0.1:9/api/v1/");
+    // Another user got to /tmp/erp-helper-<uid>/ first.
+    let socket = shared_dir(&env).join("erp-helper-0/erp-helper.sock");
+    let mut impostor = Impostor::start("foreign-file", &socket, other);
+    let out = run(&env, &socket, &["signin", "--token-stdin"], A_TOKEN);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("not yours") && err.contains(&format!("owned by uid {}", other.0)), "{err}");
+    assert!(err.contains("nothing was sent"), "{err}");
+    // It never connected, so the impostor saw nothing at all; check with a probe of our own.
+    drop(std::os::unix::net::UnixStream::connect(&socket).unwrap());
+    assert_eq!(impostor.received(), 0);
+}
+
+#[test]
+fn a_client_checks_the_process_behind_the_socket_before_the_hello() {
+    let Some(other) = other_user() else { return };
+    let env = TestEnv::new("http://127.0.0.1:9/api/v1/");
+    // Our own file in our own private directory, but another user's process behind it.
+    let socket = env.path().join("run/erp-helper.sock");
+    let mut impostor = Impostor::start("foreign-peer", &socket, other);
+    let out = run(&env, &socket, &["signin", "--token-stdin"], A_TOKEN);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains(&format!("served by a process of uid {}", other.0)), "{err}");
+    assert_eq!(impostor.received(), 0, "the CLI sent bytes to another user's process");
+
+    // The shim refuses the same way: its doctor, and a tool call.
+    let doctor = env.command("erp-mcp").arg("doctor").env("ERP_HELPER_SOCKET", &socket).output().unwrap();
+    let text = String::from_utf8_lossy(&doctor.stdout).into_owned();
+    assert!(!doctor.status.success() && text.contains("served by a process of uid"), "{text}");
+    assert_eq!(impostor.received(), 0, "erp-mcp doctor sent bytes to another user's process");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_shim_sends_no_call_to_another_users_process() {
+    let Some(other) = other_user() else { return };
+    let env = TestEnv::new("http://127.0.0.1:9/api/v1/");
+    let socket = env.path().join("run/erp-helper.sock");
+    let mut impostor = Impostor::start("foreign-peer", &socket, other);
+    let mut env = env;
+    env.set("ERP_HELPER_SOCKET", socket.display().to_string());
+    let mcp = erp_e2e::spawn_mcp_in(&env, "e2e", &[("ERP_MCP_NO_AUTOSTART", "1")]).await;
+    let msg = mcp.err("get_active_projects", serde_json::json!({})).await;
+    assert!(msg.contains("not yours"), "{msg}");
+    let got = tokio::task::spawn_blocking(move || impostor.received()).await.unwrap();
+    assert_eq!(got, 0, "erp-mcp sent bytes to another user's process");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_socket_directory_others_can_change_is_refused_by_the_client() {
+    use std::os::unix::fs::PermissionsExt;
+    let h = Harness::start().await;
+    let dir = h.socket.parent().unwrap().to_path_buf();
+    assert!(run(&h.env, &h.socket, &["status"], "").status.success());
+    // Someone opened the directory up after the app started.
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let out = run(&h.env, &h.socket, &["status"], "");
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("which other users can change"), "{}", stderr(&out));
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+}
+
+fn start_headless(env: &TestEnv, socket: &Path) -> Output {
+    let mut c = env.command("erp-helper");
+    c.args(["--headless"]).env("ERP_HELPER_SOCKET", socket).stdin(Stdio::null());
+    let mut child = c.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    // A refusal comes at once; an app that started would still be running.
+    let exited = eventually_blocking("the app to refuse", 10, || child.try_wait().unwrap());
+    assert!(!exited.success());
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn the_app_refuses_a_socket_directory_that_is_not_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = TestEnv::new("http://127.0.0.1:9/api/v1/");
+    let open = env.path().join("open");
+    std::fs::create_dir(&open).unwrap();
+    std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o750)).unwrap();
+    let out = start_headless(&env, &open.join("erp-helper.sock"));
+    assert!(stderr(&out).contains("is open to other users (mode 750)"), "{}", stderr(&out));
+
+    let link = env.path().join("link");
+    std::os::unix::fs::symlink(env.path().join("home"), &link).unwrap();
+    let out = start_headless(&env, &link.join("erp-helper.sock"));
+    assert!(stderr(&out).contains("is not a directory"), "{}", stderr(&out));
+
+    if let Some((uid, gid)) = other_user() {
+        let theirs = env.path().join("theirs");
+        std::fs::create_dir(&theirs).unwrap();
+        std::fs::set_permissions(&theirs, std::fs::Permissions::from_mode(0o700)).unwrap();
+        std::os::unix::fs::chown(&theirs, Some(uid), Some(gid)).unwrap();
+        let out = start_headless(&env, &theirs.join("erp-helper.sock"));
+        assert!(stderr(&out).contains(&format!("belongs to another user (uid {uid})")), "{}", stderr(&out));
+    }
+}
+
+#[test]
+fn a_new_socket_directory_is_created_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = TestEnv::new("http://127.0.0.1:9/api/v1/");
+    let socket = env.path().join("fresh/erp-helper.sock");
+    let mut app = env.command("erp-helper");
+    let mut app = app.args(["--headless"]).env("ERP_HELPER_SOCKET", &socket).stderr(Stdio::null()).spawn().unwrap();
+    eventually_blocking("the socket", 20, || socket.exists().then_some(()));
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(socket.parent().unwrap()), 0o700);
+    assert_eq!(mode(&socket), 0o600);
+    let _ = app.kill();
+    let _ = app.wait();
+}
+
+#[test]
+fn only_a_dead_socket_is_ever_replaced() {
+    let env = TestEnv::new("http://127.0.0.1:9/api/v1/");
+    let socket = env.socket();
+    private_dir(socket.parent().unwrap());
+    std::fs::write(&socket, "not a socket").unwrap();
+    let out = start_headless(&env, &socket);
+    assert!(stderr(&out).contains("is not a socket"), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&socket).unwrap(), "not a socket");
+}
+
+#[test]
+fn one_app_per_socket_by_its_lock() {
+    let env = TestEnv::new("http://127.0.0.1:9/api/v1/");
+    let socket = env.socket();
+    private_dir(socket.parent().unwrap());
+    // Another instance holds the lock (and has not opened its socket yet).
+    let lock = socket.with_extension("lock");
+    let mut holder = Command::new("python3")
+        .args([
+            "-c",
+            "import fcntl, sys; f = open(sys.argv[1], 'w'); fcntl.flock(f, fcntl.LOCK_EX); print('HELD', flush=True); sys.stdin.read()",
+        ])
+        .arg(&lock)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut held = BufReader::new(holder.stdout.take().unwrap()).lines();
+    assert_eq!(held.next().unwrap().unwrap(), "HELD");
+    let out = start_headless(&env, &socket);
+    assert!(stderr(&out).contains("already running"), "{}", stderr(&out));
+    assert!(!socket.exists(), "a second instance created the socket");
+    drop(holder.stdin.take());
+    let _ = holder.wait();
+}

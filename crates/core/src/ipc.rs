@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use erp_proto::client::SharedStream;
-use erp_proto::{ClientFrame, ClientInfo, ErrorCode, FrameCodec, PROTOCOL_VERSION, RpcError, ServerFrame};
+use erp_proto::frame::FrameError;
+use erp_proto::{ClientFrame, ClientInfo, ErrorCode, FrameCodec, Incoming, PROTOCOL_VERSION, RpcError, ServerFrame};
 use futures::{SinkExt, StreamExt};
 use interprocess::local_socket::tokio::prelude::*;
 use interprocess::local_socket::tokio::{Listener, Stream};
@@ -28,6 +29,11 @@ use crate::router::{Call, ProgressSink, Router};
 
 /// Requests one connection may have in flight at once.
 const MAX_IN_FLIGHT: usize = 64;
+/// Connections served at once (shims, CLI runs); one more is refused with a reason.
+pub const MAX_CONNECTIONS: usize = 64;
+/// Frames queued for one connection's writer. Replies wait for room; progress
+/// that finds the queue full is dropped (a later progress frame supersedes it).
+const OUT_QUEUE: usize = 256;
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -191,6 +197,7 @@ pub async fn bind(path: &Path) -> Result<IpcListener, IpcError> {
 pub async fn serve(listener: IpcListener, core: CoreHandle, shutdown: CancellationToken) {
     tracing::info!(socket = %listener.path.display(), "listening");
     let router = Arc::new(crate::tools::router());
+    let open = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     loop {
         let conn = tokio::select! {
             () = shutdown.cancelled() => break,
@@ -201,7 +208,15 @@ pub async fn serve(listener: IpcListener, core: CoreHandle, shutdown: Cancellati
                 if !peer_is_us(&stream) {
                     continue;
                 }
-                tokio::spawn(connection(stream, core.clone(), router.clone(), shutdown.child_token()));
+                let Some(slot) = ConnectionSlot::take(&open) else {
+                    tokio::spawn(refuse_busy(stream));
+                    continue;
+                };
+                let (core, router, stop) = (core.clone(), router.clone(), shutdown.child_token());
+                tokio::spawn(async move {
+                    connection(stream, core, router, stop).await;
+                    drop(slot);
+                });
             }
             Err(e) => {
                 tracing::warn!(error = %e, "accept failed");
@@ -233,10 +248,39 @@ fn peer_is_us(_: &Stream) -> bool {
     true
 }
 
-type Codec = FrameCodec<ClientFrame, ServerFrame>;
+/// One of [`MAX_CONNECTIONS`], given back when dropped.
+struct ConnectionSlot(Arc<std::sync::atomic::AtomicUsize>);
+
+impl ConnectionSlot {
+    fn take(open: &Arc<std::sync::atomic::AtomicUsize>) -> Option<Self> {
+        use std::sync::atomic::Ordering;
+        let taken = open.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < MAX_CONNECTIONS).then_some(n + 1));
+        taken.is_ok().then(|| Self(open.clone()))
+    }
+}
+
+impl Drop for ConnectionSlot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+    }
+}
+
+/// Say why a connection over the cap is closed, then close it.
+async fn refuse_busy(stream: Stream) {
+    tracing::warn!(max = MAX_CONNECTIONS, "refused a connection: too many open");
+    let (_, tx) = SharedStream::halves(stream);
+    let mut writer = FramedWrite::new(tx, Codec::default());
+    let error = RpcError::new(
+        ErrorCode::Internal,
+        format!("ERP Helper already serves {MAX_CONNECTIONS} connections; close some editor windows, then try again."),
+    );
+    let _ = writer.send(ServerFrame::Error { error }).await;
+}
+
+type Codec = FrameCodec<Incoming, ServerFrame>;
 /// A frame to write, with an optional "it is written" acknowledgement.
 type Outgoing = (ServerFrame, Option<oneshot::Sender<()>>);
-type Writer = mpsc::UnboundedSender<Outgoing>;
+type Writer = mpsc::Sender<Outgoing>;
 
 /// Hello: the client's hello must come first and speak our protocol; answer it.
 async fn hello(
@@ -245,11 +289,11 @@ async fn hello(
 ) -> Option<ClientInfo> {
     let first = tokio::time::timeout(std::time::Duration::from_secs(10), reader.next()).await;
     let refusal = match first {
-        Ok(Some(Ok(ClientFrame::Hello { protocol, client }))) if protocol == PROTOCOL_VERSION => {
+        Ok(Some(Ok(Incoming::Frame(ClientFrame::Hello { protocol, client })))) if protocol == PROTOCOL_VERSION => {
             let mine = ServerFrame::Hello { protocol: PROTOCOL_VERSION, app_version: crate::APP_VERSION.into() };
             return writer.send(mine).await.is_ok().then_some(client);
         }
-        Ok(Some(Ok(ClientFrame::Hello { protocol, .. }))) => {
+        Ok(Some(Ok(Incoming::Frame(ClientFrame::Hello { protocol, .. })))) => {
             erp_proto::client::version_mismatch(protocol, PROTOCOL_VERSION, crate::APP_VERSION)
         }
         Ok(Some(Ok(_))) | Ok(Some(Err(_))) => {
@@ -261,12 +305,23 @@ async fn hello(
     None
 }
 
-/// Writer: one task owns the write half, so frames never interleave.
+/// Writer: one task owns the write half, so frames never interleave. A reply
+/// too large for a frame becomes an error reply for that id (nothing of it was
+/// written: the size is checked before a byte goes out); the connection lives on.
 fn spawn_writer(mut writer: FramedWrite<SharedStream, Codec>) -> (Writer, tokio::task::JoinHandle<()>) {
-    let (tx, mut rx) = mpsc::unbounded_channel::<Outgoing>();
+    let (tx, mut rx) = mpsc::channel::<Outgoing>(OUT_QUEUE);
     let task = tokio::spawn(async move {
         while let Some((frame, written)) = rx.recv().await {
-            if writer.send(frame).await.is_err() {
+            let id = frame.response_id();
+            let sent = match (writer.send(frame).await, id) {
+                (Err(FrameError::TooLarge), Some(id)) => {
+                    tracing::warn!(id, "a reply was too large for a frame; sent an error instead");
+                    writer.send(ServerFrame::err(id, too_large())).await
+                }
+                (Err(FrameError::TooLarge), None) => Ok(()),
+                (other, _) => other,
+            };
+            if sent.is_err() {
                 break;
             }
             if let Some(ack) = written {
@@ -275,6 +330,17 @@ fn spawn_writer(mut writer: FramedWrite<SharedStream, Codec>) -> (Writer, tokio:
         }
     });
     (tx, task)
+}
+
+fn too_large() -> RpcError {
+    RpcError::new(
+        ErrorCode::ErpError,
+        format!(
+            "The answer is larger than ERP Helper passes on ({} MiB). Ask for less at once (a shorter range, or \
+             one week).",
+            erp_proto::MAX_FRAME_BYTES / (1024 * 1024)
+        ),
+    )
 }
 
 /// In-flight: the requests of one connection, each with its cancel token.
@@ -328,10 +394,10 @@ struct Conn {
 impl Conn {
     /// Dispatch: run one request on its own task; its progress and answer go
     /// to the writer; after-reply work runs once the answer is written.
-    fn request(&self, id: u64, method: String, params: serde_json::Value, update: Option<ClientInfo>) {
+    async fn request(&self, id: u64, method: String, params: serde_json::Value, update: Option<ClientInfo>) {
         let cancel = self.shutdown.child_token();
         if let Err(why) = self.in_flight.admit(id, &cancel) {
-            let _ = self.out.send((ServerFrame::err(id, RpcError::new(ErrorCode::InvalidParams, why)), None));
+            let _ = self.out.send((ServerFrame::err(id, RpcError::new(ErrorCode::InvalidParams, why)), None)).await;
             return;
         }
         let caller = {
@@ -345,7 +411,7 @@ impl Conn {
         let progress_out = self.out.clone();
         let progress: ProgressSink = Arc::new(move |progress, total, message| {
             let frame = ServerFrame::Progress { id, progress, total, message: Some(message) };
-            let _ = progress_out.send((frame, None));
+            let _ = progress_out.try_send((frame, None));
         });
         let call = Call::new(self.core.clone(), caller, progress, cancel);
         let (router, out, in_flight) = (self.router.clone(), self.out.clone(), self.in_flight.clone());
@@ -359,12 +425,12 @@ impl Conn {
             match reply.after_reply {
                 Some(then) => {
                     let (written, done) = oneshot::channel();
-                    let _ = out.send((frame, Some(written)));
+                    let _ = out.send((frame, Some(written))).await;
                     let _ = done.await;
                     then();
                 }
                 None => {
-                    let _ = out.send((frame, None));
+                    let _ = out.send((frame, None)).await;
                 }
             }
         });
@@ -388,18 +454,25 @@ async fn connection(stream: Stream, core: CoreHandle, router: Arc<Router>, shutd
         match frame {
             None => break,
             Some(Err(e)) => {
-                // Oversized or malformed: say so, then drop the connection (the
-                // stream position is lost after an oversized line).
+                // Oversized, or not JSON at all: say so, then drop the connection
+                // (past such a line the stream cannot be trusted to be in step).
                 let error = RpcError::new(ErrorCode::InvalidParams, format!("bad frame: {e}"));
-                let _ = conn.out.send((ServerFrame::Error { error }, None));
+                let _ = conn.out.send((ServerFrame::Error { error }, None)).await;
                 break;
             }
-            Some(Ok(ClientFrame::Hello { .. })) => {
-                let frame = ServerFrame::err(0, RpcError::new(ErrorCode::InvalidParams, "hello was already sent"));
-                let _ = conn.out.send((frame, None));
+            Some(Ok(Incoming::Unknown { id, why })) => {
+                // A frame kind this app does not know: answered, the connection kept.
+                let error = RpcError::new(ErrorCode::InvalidParams, format!("unknown frame: {why}"));
+                let _ = conn.out.send((ServerFrame::err(id.unwrap_or(0), error), None)).await;
             }
-            Some(Ok(ClientFrame::Cancel { id })) => conn.in_flight.cancel(id),
-            Some(Ok(ClientFrame::Request { id, method, params, client })) => conn.request(id, method, params, client),
+            Some(Ok(Incoming::Frame(ClientFrame::Hello { .. }))) => {
+                let frame = ServerFrame::err(0, RpcError::new(ErrorCode::InvalidParams, "hello was already sent"));
+                let _ = conn.out.send((frame, None)).await;
+            }
+            Some(Ok(Incoming::Frame(ClientFrame::Cancel { id }))) => conn.in_flight.cancel(id),
+            Some(Ok(Incoming::Frame(ClientFrame::Request { id, method, params, client }))) => {
+                conn.request(id, method, params, client).await
+            }
         }
     }
     // The client is gone: stop its work.

@@ -108,7 +108,42 @@ pub enum ServerFrame {
     },
 }
 
+/// A client frame as the app reads it: a frame, or a line that is JSON but no
+/// frame this side knows (a newer client's, a hostile one's). The app answers
+/// the second kind and keeps the connection; only a line that is not JSON at
+/// all ends it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Incoming {
+    /// A frame.
+    Frame(ClientFrame),
+    /// JSON, but not a frame: its `id` when it has one, and why.
+    Unknown {
+        /// The request id, so the answer can name it.
+        id: Option<u64>,
+        /// What is wrong with it.
+        why: String,
+    },
+}
+
+impl<'de> Deserialize<'de> for Incoming {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = Value::deserialize(d)?;
+        Ok(match ClientFrame::deserialize(&v) {
+            Ok(f) => Self::Frame(f),
+            Err(e) => Self::Unknown { id: v.get("id").and_then(Value::as_u64), why: e.to_string() },
+        })
+    }
+}
+
 impl ServerFrame {
+    /// The request a response answers.
+    pub fn response_id(&self) -> Option<u64> {
+        match self {
+            Self::Response { id, .. } => Some(*id),
+            _ => None,
+        }
+    }
+
     /// A successful response.
     pub fn ok(id: u64, result: Value) -> Self {
         Self::Response { id, result: Some(result), error: None }

@@ -18,7 +18,7 @@ pub mod socket;
 pub mod tools;
 
 pub use error::{ErrorCode, RpcError};
-pub use frame::{ClientFrame, ClientInfo, FrameCodec, MAX_FRAME_BYTES, ServerFrame};
+pub use frame::{ClientFrame, ClientInfo, FrameCodec, Incoming, MAX_FRAME_BYTES, ServerFrame};
 pub use tools::{Hints, Method, RetryClass, Scope, ToolSpec, catalogue};
 
 /// The link that opens the sign-in in the running app (handed to the model

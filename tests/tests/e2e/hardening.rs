@@ -252,3 +252,98 @@ fn one_app_per_socket_by_its_lock() {
     drop(holder.stdin.take());
     let _ = holder.wait();
 }
+
+// ------------------------------------------------------------------ frames
+
+/// A raw socket client: newline-delimited JSON, hello done.
+struct Raw {
+    lines: tokio::io::Lines<tokio::io::BufReader<tokio::net::unix::OwnedReadHalf>>,
+    tx: tokio::net::unix::OwnedWriteHalf,
+}
+
+impl Raw {
+    /// Connect and send the hello (a refusing app may close before it is written).
+    async fn connect(socket: &Path) -> Self {
+        let (rx, tx) = tokio::net::UnixStream::connect(socket).await.unwrap().into_split();
+        use tokio::io::AsyncBufReadExt;
+        let mut raw = Self { lines: tokio::io::BufReader::new(rx).lines(), tx };
+        raw.try_send(r#"{"type":"hello","protocol":1,"client":{"name":"raw-test","version":"1"}}"#).await;
+        raw
+    }
+
+    async fn try_send(&mut self, line: &str) -> bool {
+        use tokio::io::AsyncWriteExt;
+        self.tx.write_all(format!("{line}\n").as_bytes()).await.is_ok()
+    }
+
+    async fn send(&mut self, line: &str) {
+        assert!(self.try_send(line).await, "the app closed the connection");
+    }
+
+    /// The next frame, or `None` when the connection closed.
+    async fn try_next(&mut self) -> Option<serde_json::Value> {
+        let line = tokio::time::timeout(std::time::Duration::from_secs(10), self.lines.next_line()).await;
+        line.expect("an answer in time").ok().flatten().map(|l| serde_json::from_str(&l).unwrap())
+    }
+
+    async fn next(&mut self) -> serde_json::Value {
+        self.try_next().await.expect("the connection is open")
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unknown_frame_kind_is_answered_and_the_connection_kept() {
+    let h = Harness::start().await;
+    let mut raw = Raw::connect(&h.socket).await;
+    assert_eq!(raw.next().await["type"], "hello");
+    raw.send(r#"{"type":"subscribe","id":5,"topic":"everything"}"#).await;
+    let answer = raw.next().await;
+    assert_eq!(
+        (answer["id"].as_u64(), answer["error"]["code"].as_str()),
+        (Some(5), Some("invalid_params")),
+        "{answer}"
+    );
+    raw.send(r#"{"type":"request","id":6,"method":"whoami","params":{}}"#).await;
+    let answer = raw.next().await;
+    assert_eq!(answer["id"], 6, "{answer}");
+    assert_eq!(answer["result"]["state"], "signed_out", "{answer}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reply_too_large_for_a_frame_is_an_error_for_that_call_only() {
+    let h = Harness::signed_in("jane@example.com").await;
+    let monday = erp_e2e::monday(-1);
+    let mut week = h.sim.week_detail("jane@example.com", monday).unwrap();
+    week["person_name"] = serde_json::json!("x".repeat(5 * 1024 * 1024));
+    h.sim.inject_fault("person/get/", 1, erp_sim::Fault::Status(200, week));
+    let mcp = h.mcp().await;
+    let msg = mcp.err("get_week_logs", serde_json::json!({"week_starting": monday.to_string()})).await;
+    assert!(msg.contains("larger than ERP Helper passes on"), "{msg}");
+    // The same connection goes on serving.
+    let again = mcp.ok("get_week_logs", serde_json::json!({"week_starting": monday.to_string()})).await;
+    assert_eq!(again["week_starting"], monday.to_string());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn connections_over_the_cap_are_refused_with_a_reason() {
+    let h = Harness::start().await;
+    let mut open = Vec::new();
+    for _ in 0..erp_core::ipc::MAX_CONNECTIONS {
+        let mut raw = Raw::connect(&h.socket).await;
+        assert_eq!(raw.next().await["type"], "hello");
+        open.push(raw);
+    }
+    let mut one_more = Raw::connect(&h.socket).await;
+    let refusal = one_more.next().await;
+    assert_eq!(refusal["type"], "error", "{refusal}");
+    assert!(refusal["error"]["message"].as_str().unwrap().contains("already serves 64 connections"), "{refusal}");
+    // A closed one frees its place.
+    drop(open.pop());
+    let mut again = erp_e2e::eventually("a free place", 10, async || {
+        let mut raw = Raw::connect(&h.socket).await;
+        (raw.try_next().await?["type"] == "hello").then_some(raw)
+    })
+    .await;
+    again.send(r#"{"type":"request","id":1,"method":"whoami","params":{}}"#).await;
+    assert_eq!(again.next().await["id"], 1);
+}

@@ -229,7 +229,19 @@ impl Connection {
         let (tx, mut rx) = mpsc::unbounded_channel();
         self.pending.lock().unwrap_or_else(|p| p.into_inner()).insert(id, tx);
         let sent = self.out.send(ClientFrame::Request { id, method: method.to_string(), params, client });
-        if sent.is_err() || self.is_closed() {
+        if sent.is_err() {
+            self.pending.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+            return Err(ClientError::Disconnected);
+        }
+        if self.is_closed() {
+            // The reader is gone. A fast app may have answered and closed before
+            // this line (a quit does): take that answer if it came.
+            while let Ok(event) = rx.try_recv() {
+                match event {
+                    Event::Progress(p) => on_progress(p),
+                    Event::Done(r) => return r.map_err(ClientError::Rpc),
+                }
+            }
             self.pending.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
             return Err(ClientError::Disconnected);
         }

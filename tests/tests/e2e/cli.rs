@@ -185,7 +185,8 @@ async fn erp_mcp_starts_the_app_when_nothing_answers() {
     let who = mcp.ok("whoami", json!({})).await;
     assert_eq!(who["state"], "signed_out");
     assert!(env.run(&["status"], None).status.success());
-    assert!(env.run(&["quit"], None).status.success());
+    let quit = env.run(&["quit"], None);
+    assert!(quit.status.success(), "{quit:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -13,6 +13,10 @@ use serde_json::Value;
 
 /// How long to wait for a freshly started app to open its socket.
 const START_WAIT: Duration = Duration::from_secs(15);
+/// How long a connect and its hello may take before the app counts as hung.
+const CONNECT_WAIT: Duration = Duration::from_secs(5);
+/// Lines of a started app's stderr kept to explain an early exit.
+const STDERR_LINES: usize = 5;
 
 /// Whether and how to start the app when it is not running.
 #[derive(Debug, Clone)]
@@ -110,7 +114,7 @@ impl AppLink {
         if let Some(c) = slot.as_ref().filter(|c| !c.is_closed()) {
             return Ok(c.clone());
         }
-        let conn = match Connection::connect(&self.socket, client.clone()).await {
+        let conn = match connect(&self.socket, client).await {
             Ok(c) => c,
             Err(ClientError::NotRunning(_)) => self.start_app(client).await?,
             Err(e) => return Err(e.into()),
@@ -141,18 +145,31 @@ impl AppLink {
         };
         tracing::info!(program = %program.display(), "starting the ERP Helper app");
         let mut cmd = std::process::Command::new(&program);
-        cmd.stdin(std::process::Stdio::null()).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
+        cmd.stdin(std::process::Stdio::null()).stdout(std::process::Stdio::null());
         #[cfg(unix)]
         {
             // Its own process group: the host killing the shim's group must not kill the app.
             use std::os::unix::process::CommandExt;
             cmd.process_group(0);
         }
-        cmd.spawn().map_err(|e| LinkError::NotRunning(format!("could not start {}: {e}", program.display())))?;
+        // Its stderr is read (and kept, a few lines) while it starts: if it exits
+        // early, its own last words are the reason given.
+        cmd.stderr(std::process::Stdio::piped());
+        let mut child =
+            cmd.spawn().map_err(|e| LinkError::NotRunning(format!("could not start {}: {e}", program.display())))?;
+        let last_words = keep_last_lines(child.stderr.take());
         let deadline = Instant::now() + START_WAIT;
         loop {
             tokio::time::sleep(Duration::from_millis(100)).await;
-            match Connection::connect(&self.socket, client.clone()).await {
+            if let Ok(Some(status)) = child.try_wait() {
+                let said = last_words.lock().unwrap_or_else(|p| p.into_inner()).join(" / ");
+                return Err(LinkError::NotRunning(format!(
+                    "{} exited at once ({status}){}",
+                    program.display(),
+                    if said.is_empty() { String::new() } else { format!(": {said}") }
+                )));
+            }
+            match connect(&self.socket, client).await {
                 Ok(c) => return Ok(c),
                 Err(ClientError::NotRunning(_)) if Instant::now() < deadline => continue,
                 Err(ClientError::NotRunning(_)) => {
@@ -201,12 +218,44 @@ impl AppLink {
     }
 }
 
+/// Connect and exchange hellos, bounded by [`CONNECT_WAIT`]: an app that
+/// accepts but never answers must not hang every call.
+async fn connect(socket: &std::path::Path, client: &ClientInfo) -> Result<Connection, ClientError> {
+    match tokio::time::timeout(CONNECT_WAIT, Connection::connect(socket, client.clone())).await {
+        Ok(r) => r,
+        Err(_) => Err(ClientError::Io(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            format!("the app at {} did not answer within {} s", socket.display(), CONNECT_WAIT.as_secs()),
+        ))),
+    }
+}
+
+/// Drain a child's stderr on a thread, keeping its last few lines (the child
+/// must never block on a full pipe; after the shim exits its writes just fail).
+fn keep_last_lines(stderr: Option<std::process::ChildStderr>) -> Arc<std::sync::Mutex<Vec<String>>> {
+    let lines: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
+    if let Some(stderr) = stderr {
+        let keep = lines.clone();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+                let mut kept = keep.lock().unwrap_or_else(|p| p.into_inner());
+                kept.push(line.chars().take(300).collect());
+                if kept.len() > STDERR_LINES {
+                    kept.remove(0);
+                }
+            }
+        });
+    }
+    lines
+}
+
 /// `erp-mcp doctor`: print each check and what to do; exit code 0 when all pass.
 pub(crate) async fn doctor(link: &AppLink, out: &mut impl Write) -> std::io::Result<i32> {
     writeln!(out, "socket:      {}", link.socket.display())?;
     let client =
         ClientInfo { name: "erp-mcp-doctor".into(), version: env!("CARGO_PKG_VERSION").into(), ..Default::default() };
-    let conn = match Connection::connect(&link.socket, client).await {
+    let conn = match connect(&link.socket, &client).await {
         Ok(c) => c,
         Err(ClientError::Rpc(e)) if e.code == ErrorCode::VersionMismatch => {
             writeln!(out, "app:         FAIL  {}", e.message)?;

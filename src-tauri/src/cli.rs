@@ -1,7 +1,7 @@
 //! The command line: the app's modes and the verbs that talk to a running
 //! instance over its socket (`status`, `signin`, `signout`, `allow`, `audit`).
 
-use std::io::Read;
+use std::io::{Read, Write};
 
 use clap::{Parser, Subcommand};
 use erp_proto::ClientInfo;
@@ -117,7 +117,10 @@ pub fn main() -> i32 {
                     Some(verb) => verb_main(verb).await,
                     None => {
                         if !cli.headless {
-                            eprintln!("erp-helper: no display; running headless (the same app, without the tray)");
+                            let _ = writeln!(
+                                std::io::stderr(),
+                                "erp-helper: no display; running headless (the same app, without the tray)"
+                            );
                         }
                         let setup = crate::setup::prepare(&opts).await?;
                         crate::headless::run(setup).await.map(|()| 0)
@@ -129,7 +132,7 @@ pub fn main() -> i32 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("erp-helper: {e:#}");
+            let _ = writeln!(std::io::stderr(), "erp-helper: {e:#}");
             1
         }
     }

@@ -9,6 +9,15 @@ use tokio_util::sync::CancellationToken;
 
 use crate::setup::AppSetup;
 
+/// A line on stderr that never panics: stderr may be a pipe whose reader (the
+/// shim that started this app) is gone.
+macro_rules! say {
+    ($($t:tt)*) => {{
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr(), $($t)*);
+    }};
+}
+
 pub(crate) async fn run(setup: AppSetup) -> anyhow::Result<()> {
     let AppSetup { config, store, demo, sim } = setup;
     let listener = erp_core::ipc::bind(&config.socket).await?;
@@ -22,19 +31,19 @@ pub(crate) async fn run(setup: AppSetup) -> anyhow::Result<()> {
     let core = CoreHandle::build(deps).await?;
 
     let view = core.sessions().view();
-    eprintln!("erp-helper {} (headless) listening on {}", erp_core::APP_VERSION, listener.path().display());
-    eprintln!("ERP: {}", core.config().api_base);
+    say!("erp-helper {} (headless) listening on {}", erp_core::APP_VERSION, listener.path().display());
+    say!("ERP: {}", core.config().api_base);
     match &view.email {
-        Some(e) => eprintln!("session: {e} ({})", view.storage),
-        None => eprintln!("session: not signed in"),
+        Some(e) => say!("session: {e} ({})", view.storage),
+        None => say!("session: not signed in"),
     }
     if let Some(sim) = &sim {
-        eprintln!("\nDemo mode: the ERP is the embedded simulator at {}", sim.web_url());
-        eprintln!("  accounts: {}", sim.people().iter().map(|p| p.email.as_str()).collect::<Vec<_>>().join(", "));
-        eprintln!("  sign in:  erp-helper signin --demo [EMAIL]");
+        say!("\nDemo mode: the ERP is the embedded simulator at {}", sim.web_url());
+        say!("  accounts: {}", sim.people().iter().map(|p| p.email.as_str()).collect::<Vec<_>>().join(", "));
+        say!("  sign in:  erp-helper signin --demo [EMAIL]");
         if let Some(shim) = std::env::current_exe().ok().and_then(|e| e.parent().map(|d| d.join("erp-mcp"))) {
             let snippet = erp_proto::hosts::snippet("cursor", &shim).expect("cursor is a known host");
-            eprintln!("  host config:\n{}", snippet.lines().map(|l| format!("    {l}\n")).collect::<String>());
+            say!("  host config:\n{}", snippet.lines().map(|l| format!("    {l}\n")).collect::<String>());
         }
     }
 
@@ -44,7 +53,7 @@ pub(crate) async fn run(setup: AppSetup) -> anyhow::Result<()> {
         () = wait_for_signal() => {}
         () = core.quit_requested() => {}
     }
-    eprintln!("erp-helper: shutting down");
+    say!("erp-helper: shutting down");
     shutdown.cancel();
     let _ = server.await;
     drop(sim);

@@ -40,6 +40,41 @@ async fn app_not_running_and_cannot_be_started() {
 }
 
 #[tokio::test]
+async fn an_app_that_exits_at_once_is_reported_with_its_own_reason() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = TestEnv::new("http://127.0.0.1:9/api/v1/");
+    // An app that cannot start (a stale DISPLAY, a broken install) and says why.
+    let app = env.path().join("broken-erp-helper");
+    std::fs::write(&app, "#!/bin/sh\necho 'erp-helper: cannot open display :99' >&2\nexit 3\n").unwrap();
+    std::fs::set_permissions(&app, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mcp = spawn_mcp_in(&env, "e2e", &[("ERP_HELPER_APP", app.to_str().unwrap())]).await;
+    let msg = mcp.err("get_active_projects", json!({})).await;
+    assert!(msg.contains("exited at once (exit status: 3): erp-helper: cannot open display :99"), "{msg}");
+    one_sentence_plus_link(&msg);
+}
+
+#[tokio::test]
+async fn an_app_that_accepts_but_never_says_hello_does_not_hang_the_call() {
+    let env = TestEnv::new("http://127.0.0.1:9/api/v1/");
+    // A listener on the socket path that never answers.
+    let socket = env.socket();
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(socket.parent().unwrap()).unwrap();
+    }
+    let listener = tokio::net::UnixListener::bind(&socket).unwrap();
+    let _mute = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((s, _)) = listener.accept().await {
+            held.push(s);
+        }
+    });
+    let mcp = spawn_mcp_in(&env, "e2e", &[("ERP_MCP_NO_AUTOSTART", "1")]).await;
+    let msg = mcp.err("whoami", json!({})).await;
+    assert!(msg.contains("did not answer within 5 s"), "{msg}");
+}
+
+#[tokio::test]
 async fn not_signed_in_gives_the_sign_in_link() {
     let h = Harness::start().await;
     let mcp = h.mcp().await;

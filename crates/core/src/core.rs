@@ -92,7 +92,7 @@ impl CoreHandle {
     /// Build the core and load any stored session.
     pub async fn build(deps: CoreDeps) -> Result<Self> {
         let CoreDeps { config, store, sign_in_ui, demo, opener } = deps;
-        let sessions = Sessions::open(store).await;
+        let sessions = Sessions::open(store, &config.api_base).await;
         let allowlist = {
             let (dir, env) = (config.config_dir.clone(), config.authorized_users_env.clone());
             Allowlists::new(crate::fsutil::off_runtime(move || Ok(Allowlist::load(&dir, env.as_deref()))).await?)

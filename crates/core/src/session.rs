@@ -39,6 +39,8 @@ impl Auth {
 struct Live {
     session: Option<StoredSession>,
     expired_email: Option<String>,
+    /// The ERP a stored session was for, when it was not this one (not used).
+    other_erp: Option<String>,
     /// Bumped by every sign-in and sign-out: a late answer for an older
     /// session can never touch a newer one.
     generation: u64,
@@ -55,8 +57,10 @@ struct Inner {
 pub struct Sessions(Arc<Inner>);
 
 impl Sessions {
-    /// Load any stored session (an unreadable store starts signed out).
-    pub async fn open(store: Arc<dyn SessionStore>) -> Self {
+    /// Load any stored session for the ERP at `api_base` (an unreadable store
+    /// starts signed out). A session stored for another ERP, or one that does
+    /// not say which, is not used: its token is never sent to this ERP.
+    pub async fn open(store: Arc<dyn SessionStore>, api_base: &url::Url) -> Self {
         let loaded = {
             let store = store.clone();
             off_runtime(move || store.load()).await
@@ -65,7 +69,16 @@ impl Sessions {
             tracing::warn!(error = %e, "could not read the stored session; starting signed out");
             None
         });
-        let live = Live { session, ..Live::default() };
+        let (session, other_erp) = match session {
+            Some(s) if s.api_base.as_deref() == Some(api_base.as_str()) => (Some(s), None),
+            Some(s) => {
+                let theirs = s.api_base.clone().unwrap_or_else(|| "an ERP it does not name".into());
+                tracing::warn!(stored_for = %theirs, this_erp = %api_base, "the stored session is for another ERP; not using it");
+                (None, Some(theirs))
+            }
+            None => (None, None),
+        };
+        let live = Live { session, other_erp, ..Live::default() };
         let first = view_of(&live, store.describe());
         Self(Arc::new(Inner { store, live: RwLock::new(live), tx: watch::channel(first).0 }))
     }
@@ -136,6 +149,7 @@ impl Sessions {
             let mut live = self.live_mut();
             live.session = Some(session);
             live.expired_email = None;
+            live.other_erp = None;
             live.generation += 1;
         }
         self.republish();
@@ -150,6 +164,7 @@ impl Sessions {
             let mut live = self.live_mut();
             live.session = None;
             live.expired_email = None;
+            live.other_erp = None;
             live.generation += 1;
         }
         self.republish();
@@ -163,6 +178,11 @@ fn view_of(live: &Live, storage: String) -> SessionView {
         (None, Some(e)) => (SessionState::Expired, Some(e.clone()), None),
         (None, None) => (SessionState::SignedOut, None, None),
     };
-    let summary = session_sentence(state, email.as_deref(), via.as_deref());
+    let summary = match (&live.other_erp, state) {
+        (Some(other), SessionState::SignedOut) => {
+            format!("Not signed in to this ERP (the stored session is for {other}); sign in again.")
+        }
+        _ => session_sentence(state, email.as_deref(), via.as_deref()),
+    };
     SessionView { state, email, signed_in_via: via, storage, summary }
 }

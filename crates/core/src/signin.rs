@@ -110,7 +110,8 @@ impl SignIn {
             tracing::warn!(%email, "refused a sign-in: not on the authorized-users list");
             return Err(CoreError::NotAuthorized { email });
         }
-        let session = StoredSession { email: email.clone(), via, token, signed_in_at: now_rfc3339() };
+        let api_base = Some(self.parts.erp.base().to_string());
+        let session = StoredSession { email: email.clone(), via, token, signed_in_at: now_rfc3339(), api_base };
         let view = self.parts.sessions.establish(session).await?;
         tracing::info!(%email, via = via.as_str(), "signed in");
         Ok(view)

@@ -49,6 +49,10 @@ pub struct StoredSession {
     pub token: ErpToken,
     /// RFC 3339.
     pub signed_in_at: String,
+    /// The ERP API root the token belongs to. A session is only ever sent to
+    /// that ERP; one without it (from an older version) is not used at all.
+    #[serde(default)]
+    pub api_base: Option<String>,
 }
 
 impl std::fmt::Debug for StoredSession {
@@ -156,6 +160,7 @@ mod tests {
             via: SignInVia::Token,
             token: ErpToken::new("t0k3n"),
             signed_in_at: "now".into(),
+            api_base: Some("https://erp.example.com/api/v1/".into()),
         };
         store.save(&s).unwrap();
         assert_eq!(store.load().unwrap().unwrap().token.expose(), "t0k3n");

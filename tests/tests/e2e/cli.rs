@@ -250,3 +250,41 @@ async fn demo_mode_runs_the_main_job_with_no_account() {
     let err = std::fs::read_to_string(env.path().join("demo.err")).unwrap();
     assert!(err.contains("Demo mode") && err.contains("erp-helper signin --demo"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_session_is_only_ever_sent_to_the_erp_it_belongs_to() {
+    let (erp_a, erp_b) =
+        (Sim::start(SimConfig::default()).await.unwrap(), Sim::start(SimConfig::default()).await.unwrap());
+    let mut env = Env::new(&erp_a.api_url());
+    let mut app = env.start_app(&[], "a1");
+    let token = erp_a.token_for(JANE).unwrap();
+    assert!(env.run(&["signin", "--token-stdin"], Some(&token)).status.success());
+    assert!(env.run(&["quit"], None).status.success());
+    env.wait_exit(&mut app);
+
+    // The same user starts the app against another ERP: the stored session stays unused.
+    env.env.set("ERP_API_BASE_URL", erp_b.api_url());
+    let mut app = env.start_app(&[], "b1");
+    erp_b.clear_requests();
+    let s = env.run(&["status"], None);
+    assert!(
+        stdout(&s).contains("Not signed in to this ERP (the stored session is for http://127.0.0.1:"),
+        "{}",
+        stdout(&s)
+    );
+    let mcp = erp_e2e::spawn_mcp_in(&env.env, "e2e", &[("ERP_MCP_NO_AUTOSTART", "1")]).await;
+    let msg = mcp.err("get_active_projects", json!({})).await;
+    assert!(msg.contains("not signed in"), "{msg}");
+    assert_eq!(erp_b.request_count(), 0, "the other ERP's token was sent here: {:?}", erp_b.requests());
+    drop(mcp);
+    assert!(env.run(&["quit"], None).status.success());
+    env.wait_exit(&mut app);
+
+    // Back on its own ERP, the session is there.
+    env.env.set("ERP_API_BASE_URL", erp_a.api_url());
+    let mut app = env.start_app(&[], "a2");
+    let s = env.run(&["status"], None);
+    assert!(stdout(&s).contains("Signed in as jane@example.com"), "{}", stdout(&s));
+    assert!(env.run(&["quit"], None).status.success());
+    env.wait_exit(&mut app);
+}

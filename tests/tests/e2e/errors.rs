@@ -146,6 +146,7 @@ async fn erp_down_says_it_could_not_be_reached() {
             via: SignInVia::Token,
             token: ErpToken::new("a".repeat(40)),
             signed_in_at: "x".into(),
+            api_base: Some(config.api_base.to_string()),
         })
         .unwrap();
     let listener = erp_core::ipc::bind(&socket).await.unwrap();

@@ -103,6 +103,12 @@ pub enum CoreError {
         /// Whose session it was.
         email: String,
     },
+    /// The session the call ran as ended while it ran (sign-out, another sign-in).
+    #[error(
+        "The session this ran as ended while it was running (you signed out, or signed in again), so it stopped \
+         before its next ERP request; what it had saved stays saved. Sign in and run it again for the rest."
+    )]
+    SessionEnded,
     /// The account is not on the allowlist.
     #[error("{email} is not authorized")]
     NotAuthorized {
@@ -246,6 +252,7 @@ impl From<&CoreError> for RpcError {
                 ),
             )
             .with_sign_in_url(SIGN_IN_LINK),
+            E::SessionEnded => RpcError::new(ErrorCode::NotSignedIn, e.to_string()).with_sign_in_url(SIGN_IN_LINK),
             E::NotAuthorized { email } => RpcError::new(
                 ErrorCode::NotAuthorized,
                 format!(

@@ -1,5 +1,6 @@
 //! The live session: who is signed in, with which token, and every change to
-//! it, ordered by one lock and a generation number. Changes go out on a
+//! it, ordered by one lock and a generation number (sign-out ends the calls
+//! of the session it ends: they stop before their next ERP request). Changes go out on a
 //! `watch` channel (the tray and windows subscribe; nobody polls). The store
 //! is written off the async runtime.
 //! Not here: how a token is obtained (see `signin`) or the allowlist.
@@ -9,6 +10,7 @@ use std::sync::{Arc, RwLock};
 use erp_proto::admin::{SessionView, session_sentence};
 use erp_proto::tools::SessionState;
 use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
 
 use crate::error::{CoreError, Result};
 use crate::fsutil::off_runtime;
@@ -21,6 +23,7 @@ pub struct Auth {
     token: ErpToken,
     email: String,
     generation: u64,
+    ended: CancellationToken,
 }
 
 impl Auth {
@@ -33,6 +36,12 @@ impl Auth {
     pub fn email(&self) -> &str {
         &self.email
     }
+
+    /// Whether this session is over (signed out, expired, or replaced by
+    /// another sign-in): its token must not be sent again.
+    pub fn ended(&self) -> bool {
+        self.ended.is_cancelled()
+    }
 }
 
 #[derive(Default)]
@@ -44,6 +53,18 @@ struct Live {
     /// Bumped by every sign-in and sign-out: a late answer for an older
     /// session can never touch a newer one.
     generation: u64,
+    /// Cancelled when this generation ends; calls that hold its `Auth` stop
+    /// before their next ERP request.
+    ended: CancellationToken,
+}
+
+impl Live {
+    /// Start a new generation; the old one's calls see it ended.
+    fn next_generation(&mut self) {
+        self.generation += 1;
+        self.ended.cancel();
+        self.ended = CancellationToken::new();
+    }
 }
 
 struct Inner {
@@ -110,7 +131,12 @@ impl Sessions {
     pub fn auth(&self) -> Result<Auth> {
         let live = self.live();
         match (&live.session, &live.expired_email) {
-            (Some(s), _) => Ok(Auth { token: s.token.clone(), email: s.email.clone(), generation: live.generation }),
+            (Some(s), _) => Ok(Auth {
+                token: s.token.clone(),
+                email: s.email.clone(),
+                generation: live.generation,
+                ended: live.ended.clone(),
+            }),
             (None, Some(email)) => Err(CoreError::SessionExpired { email: email.clone() }),
             (None, None) => Err(CoreError::NotSignedIn),
         }
@@ -125,7 +151,7 @@ impl Sessions {
             if current {
                 live.session = None;
                 live.expired_email = Some(auth.email.clone());
-                live.generation += 1;
+                live.next_generation();
             }
             current
         };
@@ -150,7 +176,7 @@ impl Sessions {
             live.session = Some(session);
             live.expired_email = None;
             live.other_erp = None;
-            live.generation += 1;
+            live.next_generation();
         }
         self.republish();
         Ok(self.view())
@@ -165,7 +191,7 @@ impl Sessions {
             live.session = None;
             live.expired_email = None;
             live.other_erp = None;
-            live.generation += 1;
+            live.next_generation();
         }
         self.republish();
         Ok(self.view())

@@ -129,3 +129,37 @@ async fn a_version_mismatch_says_which_side_to_update() {
     BufReader::new(r).read_line(&mut line).await.unwrap();
     assert!(line.contains("version_mismatch") && line.contains("update the ERP Helper app"), "{line}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sign_out_stops_a_running_fill_before_its_next_erp_request() {
+    let h =
+        Harness::with(erp_sim::SimConfig { latency: std::time::Duration::from_millis(250), ..Default::default() }, &[])
+            .await;
+    h.sign_in(JANE).await;
+    // 31 days from a Monday: five weeks, so the fifth starts only after the first is done.
+    let first = monday(6);
+    let last = first + Duration::days(30);
+    let args = json!({"start_date": first.to_string(), "end_date": last.to_string(), "project_name": "backend",
+                      "description": "Signed out midway", "skip_weekends": true});
+    let mcp = Arc::new(h.mcp().await);
+    let running = {
+        let mcp = mcp.clone();
+        tokio::spawn(async move { mcp.call("fill_logs_for_days", args).await })
+    };
+    // Once the fill is saving weeks, the user signs out.
+    erp_e2e::eventually("the first save", 20, async || {
+        h.sim.requests().iter().any(|r| r.method == "PATCH" && r.path.contains("save/")).then_some(())
+    })
+    .await;
+    h.core.sign_out().await.unwrap();
+    let at_sign_out = h.sim.request_count();
+    let result = running.await.unwrap();
+    // Only requests already on their way when the session ended were answered (4 weeks at a time).
+    let after = h.sim.request_count() - at_sign_out;
+    assert!(after <= 4, "{after} ERP requests were made with the old token after sign-out");
+    let out = result.structured_content.clone().unwrap_or_default();
+    let failed = out["days"].as_array().into_iter().flatten().filter(|d| d["outcome"] == "failed").count();
+    assert!(failed > 0, "nothing was stopped: {out}");
+    let why = out["days"].as_array().into_iter().flatten().find_map(|d| d["error"].as_str()).unwrap_or_default();
+    assert!(why.contains("ended while it was running"), "{why}");
+}

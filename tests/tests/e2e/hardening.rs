@@ -14,7 +14,6 @@ use erp_e2e::{Harness, TestEnv, eventually_blocking};
 const OTHER_USER: &str = "erp-helper-e2e-other";
 
 fn is_root() -> bool {
-    // SAFETY-free: the uid of this process, through the same helper the product uses.
     erp_proto::socket::current_uid() == 0
 }
 

@@ -206,6 +206,19 @@ async fn a_second_launch_hands_over_and_the_activity_window_lists_writes() {
     s.wait_text("#activity", "created Workstream / Backend on").await;
     s.screenshot(&desk.screenshot_path("activity.png")).await;
     assert!(desk.socket.exists(), "the first instance must still be running");
+
+    // The ACL: a window calls only the commands its capability grants. The
+    // activity window may read the log, not change who is authorized.
+    let refused = s
+        .execute("return window.__TAURI__.core.invoke('allow_add', { entry: 'mallory@evil.example' }).then(() => 'ran', (e) => 'refused: ' + e);")
+        .await;
+    assert!(refused.as_str().is_some_and(|r| r.starts_with("refused") && r.contains("not allowed")), "{refused}");
+    let read = s
+        .execute("return window.__TAURI__.core.invoke('audit', { limit: 1 }).then((a) => a.length, (e) => String(e));")
+        .await;
+    assert_eq!(read, json!(1), "the granted command must still work");
+    let allowlist = c.call::<admin::Status>(&NoArgs {}).await.unwrap().allowlist.entries;
+    assert!(allowlist.is_empty(), "{allowlist:?}");
     s.end().await;
     desk.quit_app().await;
 }

@@ -134,6 +134,21 @@ impl Desktop {
         cmd.output().expect("run erp-helper")
     }
 
+    /// Close the window titled `title` as its user would (the title bar's close
+    /// button: WM_DELETE_WINDOW), through `support/close-window.py`.
+    pub fn close_window_titled(&self, title: &str) {
+        let d = self.dir.path();
+        let read = |f: &str| std::fs::read_to_string(d.join(f)).unwrap_or_default().trim().to_string();
+        let out = Command::new("/usr/bin/python3")
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("support/close-window.py"))
+            .arg(title)
+            .env("DISPLAY", read("display"))
+            .env("XAUTHORITY", read("xauthority"))
+            .output()
+            .expect("run close-window.py");
+        assert!(out.status.success(), "close-window.py: {out:?}");
+    }
+
     /// Run a command inside this desktop's D-Bus session (e.g. `gdbus`).
     pub fn in_session(&self, program: &str, args: &[&str]) -> String {
         let bus = std::fs::read_to_string(self.dir.path().join("bus")).unwrap_or_default();
@@ -337,6 +352,20 @@ impl Session {
             }
             assert!(Instant::now() < deadline, "no new window appeared");
             tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+    }
+
+    /// Switch to the window `handle`.
+    pub async fn switch_to(&self, handle: &str) {
+        self.cmd(reqwest::Method::POST, "/window", Some(json!({"handle": handle}))).await;
+    }
+
+    /// Wait until the window `handle` is gone.
+    pub async fn wait_closed(&self, handle: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while self.handles().await.iter().any(|h| h == handle) {
+            assert!(Instant::now() < deadline, "window {handle} never closed");
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 

@@ -43,6 +43,9 @@ impl SignInStart {
 pub trait SignInUi: Send + Sync + 'static {
     /// Open a sign-in by `method`; `return_to` names the editor that asked.
     fn start(&self, method: SignInMethod, return_to: Option<String>) -> SignInStart;
+    /// Forget what the UI keeps of a sign-in (the ERP login page's storage).
+    /// Called after every sign-out, whoever asked for it.
+    fn signed_out(&self) {}
 }
 
 /// The headless app's [`SignInUi`]: it can open nothing.
@@ -162,6 +165,7 @@ impl CoreHandle {
     /// Sign out: forget the session everywhere.
     pub async fn sign_out(&self) -> Result<erp_proto::admin::SessionView> {
         let view = self.0.sessions.clear().await?;
+        self.0.ui.signed_out();
         tracing::info!("signed out");
         Ok(view)
     }

@@ -24,7 +24,7 @@ use url::Url;
 
 use crate::config::GoogleSettings;
 use crate::error::{CoreError, Result, SignInError};
-use crate::secret::GoogleAccessToken;
+use crate::secret::{GoogleAccessToken, constant_time_eq};
 
 /// Largest request head the loopback server reads.
 const MAX_REQUEST_HEAD: usize = 8 * 1024;
@@ -255,11 +255,6 @@ impl Flow {
             }
         }
     }
-}
-
-/// Equal, in time that depends only on the lengths.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 fn state_matches(query: &[(String, String)], csrf: &CsrfToken) -> bool {

@@ -45,6 +45,17 @@ secret! {
     ClientSecret, Clone
 }
 
+/// Equal, in time that depends only on the lengths: for comparing a nonce or
+/// an OAuth `state` that an attacker may be probing.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// A fresh unguessable value (128 bits from the OS's CSPRNG, URL-safe base64).
+pub fn random_nonce() -> String {
+    oauth2::CsrfToken::new_random().secret().clone()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,7 @@ use erp_core::secret::ErpToken;
 use erp_core::store::SignInVia;
 use erp_proto::admin::{AllowlistView, AuditEntry, SessionView, StatusOutput};
 use erp_proto::tools::SignInMethod;
-use tauri::{AppHandle, State};
+use tauri::State;
 
 /// A command's error: the core's one sentence for the user.
 #[derive(Debug, serde::Serialize)]
@@ -32,10 +32,8 @@ pub(crate) async fn paste_token(core: State<'_, CoreHandle>, token: String) -> R
 }
 
 #[tauri::command]
-pub(crate) async fn sign_out(app: AppHandle, core: State<'_, CoreHandle>) -> Res<SessionView> {
-    let view = core.sign_out().await?;
-    super::login::forget(&app);
-    Ok(view)
+pub(crate) async fn sign_out(core: State<'_, CoreHandle>) -> Res<SessionView> {
+    Ok(core.sign_out().await?)
 }
 
 #[tauri::command]

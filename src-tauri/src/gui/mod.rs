@@ -103,6 +103,11 @@ impl SignInUi for GuiSignIn {
             }
         }
     }
+
+    fn signed_out(&self) {
+        let app = self.0.clone();
+        let _ = self.0.run_on_main_thread(move || login::forget(&app));
+    }
 }
 
 /// Run the tray app until Quit.
@@ -133,6 +138,7 @@ pub(crate) fn run(setup: AppSetup, args: Vec<String>) -> anyhow::Result<()> {
             };
             let core = tauri::async_runtime::block_on(CoreHandle::build(deps))?;
             app.manage(core.clone());
+            app.manage(login::CaptureNonce::default());
             app.manage(sim);
             tauri::async_runtime::spawn(erp_core::ipc::serve(listener, core.clone(), stop.clone()));
             tray::install(&handle, &core)?;

@@ -84,13 +84,10 @@ fn on_menu(app: &AppHandle, id: &str) {
         "signin-erp" => super::login::open(app),
         "signin-token" => super::open_window(app, "token", ""),
         "signout" => {
-            let app = app.clone();
             tauri::async_runtime::spawn(async move {
                 if let Err(e) = core.sign_out().await {
                     tracing::error!(error = %e, "sign-out failed");
                 }
-                let handle = app.clone();
-                let _ = app.run_on_main_thread(move || super::login::forget(&handle));
             });
         }
         "allowlist" => super::open_window(app, "allowlist", ""),

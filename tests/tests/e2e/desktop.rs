@@ -28,6 +28,7 @@ async fn erp_page_sign_in_captures_the_token_and_closes_the_window() {
     let sim = Sim::start(SimConfig::default()).await.unwrap();
     let desk = Desktop::start(&erp_env(&sim));
     let s = desk.session(&["--open", "erp-login"]).await;
+    let c = desk.client().await;
     assert!(s.url().await.ends_with("/login"), "{}", s.url().await);
     let login_window = s.handles().await;
     s.screenshot(&desk.screenshot_path("erp-login.png")).await;
@@ -37,18 +38,34 @@ async fn erp_page_sign_in_captures_the_token_and_closes_the_window() {
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     assert!(s.url().await.starts_with(&sim.web_url()), "navigated away: {}", s.url().await);
 
+    // A capture the page (or a frame in it) forges, with a real token but
+    // without this window's nonce, is ignored: nobody is signed in by it.
+    let mallory = sim.token_for("sam@example.com").unwrap();
+    let forged = format!(
+        "window.location.href = 'erp-helper-capture:captured#' + encodeURIComponent(JSON.stringify({{ n: 'guess', t: {mallory:?} }})); return 1;"
+    );
+    s.execute(&forged).await;
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    assert_eq!(c.call::<admin::Status>(&NoArgs {}).await.unwrap().session.state, SessionState::SignedOut);
+    assert!(s.handles().await.contains(&login_window[0]), "a forged capture closed the login window");
+
     s.type_into("#email", JANE).await;
     s.type_into("#password", "demo").await;
+    // A slow ERP: the page's copy of the token is wiped and the window closed
+    // before the app has finished checking the token with the ERP.
+    sim.configure(|c| c.latency = std::time::Duration::from_millis(2500));
     s.click("#submit").await;
+    s.wait_closed(&login_window[0]).await;
+    let during = c.call::<admin::Status>(&NoArgs {}).await.unwrap().session.state;
+    assert_eq!(during, SessionState::SignedOut, "the window closed only after the token was checked");
+    sim.configure(|c| c.latency = std::time::Duration::ZERO);
 
     // The app captured the token, closed the login window and opened its status window.
-    s.switch_to_new_window(&login_window).await;
+    let status_window = s.switch_to_new_window(&login_window).await;
     s.wait_text("#account", "Signed in as jane@example.com (via erp page)").await;
     s.wait_text("#banner", "Signed in").await;
-    assert!(!s.handles().await.contains(&login_window[0]), "the login window is still open");
     s.screenshot(&desk.screenshot_path("status-signed-in.png")).await;
 
-    let c = desk.client().await;
     let st = c.call::<admin::Status>(&NoArgs {}).await.unwrap();
     assert_eq!(
         (st.session.state, st.session.email.as_deref(), st.session.signed_in_via.as_deref()),
@@ -68,6 +85,21 @@ async fn erp_page_sign_in_captures_the_token_and_closes_the_window() {
     assert_eq!(s.execute("return window.localStorage.getItem('token');").await, serde_json::Value::Null);
     tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     assert_eq!(c.call::<admin::Status>(&NoArgs {}).await.unwrap().session.state, SessionState::SignedOut);
+
+    // The page keeps something, the user closes the window, then signs out
+    // from the terminal: the next login window finds the page's storage empty.
+    s.execute("window.localStorage.setItem('remember', 'jane'); return 1;").await;
+    let login = s.handles().await.into_iter().find(|h| !known.contains(h)).unwrap();
+    s.switch_to(&status_window).await;
+    desk.close_window_titled("Sign in to the ERP");
+    s.wait_closed(&login).await;
+    let out = desk.launch(&["signout"]);
+    assert!(out.status.success(), "{out:?}");
+    let known = s.handles().await;
+    desk.launch(&["signin", "--erp-page"]);
+    s.switch_to_new_window(&known).await;
+    s.find("#email").await;
+    assert_eq!(s.execute("return window.localStorage.getItem('remember');").await, serde_json::Value::Null);
     s.end().await;
     desk.quit_app().await;
 }

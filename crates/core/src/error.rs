@@ -81,6 +81,9 @@ pub enum SignInError {
     /// Google's token endpoint refused the code.
     #[error("Google did not accept the sign-in ({0}). Try again.")]
     TokenExchange(String),
+    /// The user signed out while this sign-in was pending: the sign-out wins.
+    #[error("The sign-in was stopped because you signed out while it was in progress. Sign in again if you meant to.")]
+    SignedOutMeanwhile,
     /// Demo sign-in outside demo mode.
     #[error("demo sign-in works only with --demo.")]
     NotDemo,

@@ -303,6 +303,11 @@ fn outcome_page(result: &Result<SessionView>, return_to: Option<&str>) -> Page {
         Err(CoreError::SignIn(SignInError::Denied(why))) => {
             fail("Sign-in cancelled", format!("Nothing was signed in ({why}). You can close this tab."))
         }
+        Err(CoreError::SignIn(SignInError::SignedOutMeanwhile)) => fail(
+            "Sign-in stopped",
+            "You signed out of ERP Helper while this sign-in was in progress, so nothing was kept. You can close this tab."
+                .into(),
+        ),
         Err(CoreError::SignIn(SignInError::NoCode)) => {
             fail("Sign-in failed", "Google sent no authorization code. Start the sign-in again.".into())
         }
@@ -313,11 +318,13 @@ fn outcome_page(result: &Result<SessionView>, return_to: Option<&str>) -> Page {
 /// Run a Google sign-in: open `open` at Google, wait for the redirect, check
 /// it, exchange the code (with the PKCE verifier), and hand Google's access
 /// token to `finish`, which makes it a session. `return_to` names the editor on
-/// the browser's last page ("return to Cursor").
+/// the browser's last page ("return to Cursor"). `stop` resolving ends the wait for
+/// the browser (a sign-out).
 pub async fn sign_in<F, Fut>(
     settings: &GoogleSettings,
     open: Opener,
     return_to: Option<&str>,
+    stop: impl Future<Output = ()>,
     finish: F,
 ) -> Result<SessionView>
 where
@@ -331,7 +338,13 @@ where
         .await
         .map_err(|e| CoreError::Internal(e.to_string()))?
         .map_err(|e| SignInError::NoBrowser(e.to_string()))?;
-    let callback = Flow::await_callback(listener, settings.timeout, &csrf).await?;
+    let callback = tokio::select! {
+        c = Flow::await_callback(listener, settings.timeout, &csrf) => c?,
+        () = stop => {
+            tracing::info!("a sign-out ended the Google sign-in that was waiting for the browser");
+            return Err(SignInError::SignedOutMeanwhile.into());
+        }
+    };
     let result = match validate(&callback.query) {
         Ok(code) => match exchange(settings, &redirect, code, verifier).await {
             Ok(google) => finish(google).await,

@@ -12,7 +12,7 @@ use erp_proto::tools::SessionState;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
-use crate::error::{CoreError, Result};
+use crate::error::{CoreError, Result, SignInError};
 use crate::fsutil::off_runtime;
 use crate::secret::ErpToken;
 use crate::store::{SessionStore, StoredSession};
@@ -56,7 +56,13 @@ struct Live {
     /// Cancelled when this generation ends; calls that hold its `Auth` stop
     /// before their next ERP request.
     ended: CancellationToken,
+    /// Bumped by every sign-out: a sign-in that started before one is void.
+    sign_outs: u64,
 }
+
+/// Where the sign-outs stood when a sign-in started (see [`Sessions::mark`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignOutMark(u64);
 
 impl Live {
     /// Start a new generation; the old one's calls see it ended.
@@ -69,6 +75,9 @@ impl Live {
 
 struct Inner {
     store: Arc<dyn SessionStore>,
+    /// Held across every change of the session, store and memory together, so
+    /// the store always ends up holding what memory holds.
+    order: tokio::sync::Mutex<()>,
     live: RwLock<Live>,
     tx: watch::Sender<SessionView>,
 }
@@ -101,7 +110,12 @@ impl Sessions {
         };
         let live = Live { session, other_erp, ..Live::default() };
         let first = view_of(&live, store.describe());
-        Self(Arc::new(Inner { store, live: RwLock::new(live), tx: watch::channel(first).0 }))
+        Self(Arc::new(Inner {
+            store,
+            order: tokio::sync::Mutex::new(()),
+            live: RwLock::new(live),
+            tx: watch::channel(first).0,
+        }))
     }
 
     fn live(&self) -> std::sync::RwLockReadGuard<'_, Live> {
@@ -145,6 +159,7 @@ impl Sessions {
     /// The ERP said 401 to `auth`'s token: that session is expired. Only the
     /// session that failed is dropped; a newer sign-in is kept.
     pub async fn rejected(&self, auth: &Auth) -> CoreError {
+        let _order = self.0.order.lock().await;
         let dropped = {
             let mut live = self.live_mut();
             let current = live.generation == auth.generation && live.session.is_some();
@@ -166,8 +181,34 @@ impl Sessions {
         CoreError::SessionExpired { email: auth.email.clone() }
     }
 
-    /// Keep `session` (stored first, so a failed store changes nothing).
-    pub async fn establish(&self, session: StoredSession) -> Result<SessionView> {
+    /// Where the sign-outs stand now: a sign-in started here passes this to
+    /// [`Self::establish`], so a sign-out while it was pending wins.
+    pub fn mark(&self) -> SignOutMark {
+        SignOutMark(self.live().sign_outs)
+    }
+
+    /// Whether the user signed out since `mark`.
+    pub fn signed_out_since(&self, mark: SignOutMark) -> bool {
+        self.live().sign_outs != mark.0
+    }
+
+    /// Resolves once the user signs out after `mark` (never, if they don't).
+    pub async fn sign_out_after(&self, mark: SignOutMark) {
+        let mut changes = self.subscribe();
+        while !self.signed_out_since(mark) {
+            if changes.changed().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+    }
+
+    /// Keep `session` (stored first, so a failed store changes nothing),
+    /// unless the user signed out since `mark`.
+    pub async fn establish(&self, session: StoredSession, mark: SignOutMark) -> Result<SessionView> {
+        let _order = self.0.order.lock().await;
+        if self.signed_out_since(mark) {
+            return Err(SignInError::SignedOutMeanwhile.into());
+        }
         let store = self.0.store.clone();
         let to_store = session.clone();
         off_runtime(move || store.save(&to_store)).await?;
@@ -182,10 +223,12 @@ impl Sessions {
         Ok(self.view())
     }
 
-    /// Forget the session everywhere.
+    /// Forget the session everywhere; any sign-in still pending is void.
     pub async fn clear(&self) -> Result<SessionView> {
+        let _order = self.0.order.lock().await;
+        self.live_mut().sign_outs += 1;
         let store = self.0.store.clone();
-        off_runtime(move || store.clear()).await?;
+        let cleared = off_runtime(move || store.clear()).await;
         {
             let mut live = self.live_mut();
             live.session = None;
@@ -194,6 +237,7 @@ impl Sessions {
             live.next_generation();
         }
         self.republish();
+        cleared?;
         Ok(self.view())
     }
 }

@@ -14,7 +14,7 @@ use crate::erp::{ErpClient, valid_token_format};
 use crate::error::{CoreError, ErpError, Result, SignInError};
 use crate::google::Opener;
 use crate::secret::{ErpToken, GoogleAccessToken};
-use crate::session::Sessions;
+use crate::session::{Sessions, SignOutMark};
 use crate::store::{SignInVia, StoredSession};
 
 /// Demo mode: issues a Google-like access token for a simulator account.
@@ -93,6 +93,18 @@ impl SignIn {
     /// email comes from the ERP's answer when it gives one), check the
     /// allowlist, store, publish.
     pub async fn with_token(&self, token: ErpToken, email_hint: Option<String>, via: SignInVia) -> Result<SessionView> {
+        self.finish(token, email_hint, via, self.parts.sessions.mark()).await
+    }
+
+    /// [`Self::with_token`] for a sign-in that started at `mark`: void if the
+    /// user signed out since.
+    async fn finish(
+        &self,
+        token: ErpToken,
+        email_hint: Option<String>,
+        via: SignInVia,
+        mark: SignOutMark,
+    ) -> Result<SessionView> {
         let token = clean_token(&token)?;
         let email = match self.parts.erp.person(&token).await.map_err(refused_token)? {
             Some(person) => person.get("email").and_then(|e| e.as_str()).map(|e| e.trim().to_lowercase()),
@@ -112,7 +124,7 @@ impl SignIn {
         }
         let api_base = Some(self.parts.erp.base().to_string());
         let session = StoredSession { email: email.clone(), via, token, signed_in_at: now_rfc3339(), api_base };
-        let view = self.parts.sessions.establish(session).await?;
+        let view = self.parts.sessions.establish(session, mark).await?;
         tracing::info!(%email, via = via.as_str(), "signed in");
         Ok(view)
     }
@@ -120,8 +132,17 @@ impl SignIn {
     /// Google's end: exchange a Google access token at `core/google-login/`,
     /// then finish like any sign-in.
     pub async fn with_google_token(&self, google: GoogleAccessToken, via: SignInVia) -> Result<SessionView> {
+        self.google_token_since(google, via, self.parts.sessions.mark()).await
+    }
+
+    async fn google_token_since(
+        &self,
+        google: GoogleAccessToken,
+        via: SignInVia,
+        mark: SignOutMark,
+    ) -> Result<SessionView> {
         let login = self.parts.erp.google_login(&google).await?;
-        self.with_token(login.token, Some(login.email), via).await
+        self.finish(login.token, Some(login.email), via, mark).await
     }
 
     /// Google in the browser with the configured settings and opener.
@@ -138,8 +159,12 @@ impl SignIn {
         return_to: Option<String>,
     ) -> Result<SessionView> {
         let _only_one = self.google_flow.try_lock().map_err(|_| SignInError::AlreadyInProgress)?;
-        let finish = |google| self.with_google_token(google, SignInVia::Google);
-        crate::google::sign_in(&settings, open, return_to.as_deref(), finish).await
+        // A sign-out while the browser is open ends the wait, and one while the
+        // code is being exchanged voids the result: the sign-out wins.
+        let mark = self.parts.sessions.mark();
+        let finish = |google| self.google_token_since(google, SignInVia::Google, mark);
+        let stop = self.parts.sessions.sign_out_after(mark);
+        crate::google::sign_in(&settings, open, return_to.as_deref(), stop, finish).await
     }
 
     /// Demo mode: sign in as a simulator account through its Google-like exchange.

@@ -137,6 +137,47 @@ async fn only_one_google_sign_in_at_a_time() {
 }
 
 #[tokio::test]
+async fn a_sign_out_while_the_browser_is_open_ends_the_sign_in() {
+    let (h, _out, _pages) = harness("ignore", "60", None).await;
+    let mut g = point_google_at_sim(&h);
+    g.port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let flow = h.core.sign_in().google_with(g.clone(), h.core.sign_in().opener(), None);
+    let sign_out = async {
+        let listening = || std::net::TcpListener::bind(("127.0.0.1", g.port)).is_err();
+        erp_e2e::eventually("the loopback listener", 10, async || listening().then_some(())).await;
+        h.core.sign_out().await.unwrap();
+    };
+    let (e, ()) = tokio::join!(flow, sign_out);
+    let e = e.unwrap_err();
+    assert!(matches!(&e, CoreError::SignIn(SignInError::SignedOutMeanwhile)), "{e}");
+    std::net::TcpListener::bind(("127.0.0.1", g.port)).expect("the loopback port was released");
+}
+
+#[tokio::test]
+async fn a_sign_out_while_the_code_is_exchanged_wins() {
+    let (h, out, _pages) = harness("follow", "30", Some(JANE)).await;
+    let g = point_google_at_sim(&h);
+    // The ERP's google-login answers slowly: sign out while it is under way.
+    h.sim.configure(|c| c.latency = std::time::Duration::from_millis(1500));
+    let flow = h.core.sign_in().google_with(g, h.core.sign_in().opener(), Some("Cursor".into()));
+    let sign_out = async {
+        let exchanging = || h.sim.requests().iter().any(|r| r.path.contains("google-login"));
+        erp_e2e::eventually("the google-login exchange", 20, async || exchanging().then_some(())).await;
+        h.core.sign_out().await.unwrap();
+    };
+    let (e, ()) = tokio::join!(flow, sign_out);
+    let e = e.unwrap_err();
+    assert!(matches!(&e, CoreError::SignIn(SignInError::SignedOutMeanwhile)), "{e}");
+    assert_eq!(h.core.sessions().view().state, SessionState::SignedOut);
+    let (_, page) = browser_page(&out).await;
+    assert!(page.contains("Sign-in stopped") && page.contains("nothing was kept"), "{page}");
+    // Nothing was stored either: a restart finds no session.
+    let mut h = h;
+    h.restart_app().await;
+    assert_eq!(h.core.sessions().view().state, SessionState::SignedOut);
+}
+
+#[tokio::test]
 async fn a_refused_account_from_google_is_not_stored() {
     let (_pages, out) = page_file();
     let h = Harness::with_opener(

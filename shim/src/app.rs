@@ -204,8 +204,17 @@ impl AppLink {
         loop {
             attempts += 1;
             let conn = self.connection(&client).await?;
+            // A repeat says so: the app then takes no additive path for it.
+            let repeat = attempts > 1;
             let r = conn
-                .call_raw(tool, args.clone(), Some(client.clone()), &mut on_progress, cancel.clone().cancelled_owned())
+                .call_again(
+                    tool,
+                    args.clone(),
+                    Some(client.clone()),
+                    repeat,
+                    &mut on_progress,
+                    cancel.clone().cancelled_owned(),
+                )
                 .await;
             match r {
                 Err(ClientError::Disconnected) if retry.may_repeat() && attempts == 1 && !cancel.is_cancelled() => {

@@ -155,6 +155,16 @@ pub enum CoreError {
         /// What the ERP said.
         cause: ErpError,
     },
+    /// A repeated call would have taken the additive path (no week log).
+    #[error(
+        "The connection to ERP Helper was lost during this call, and the week of {monday} has no week log, so its \
+         entries were not sent again (if the first attempt went through, that would add them twice). Check with \
+         get_week_logs and call again for what is missing."
+    )]
+    NotRepeated {
+        /// The week's Monday.
+        monday: NaiveDate,
+    },
     /// A long write ran out of time; what was saved stays saved.
     #[error(
         "The fill timed out after {} minutes; days saved before that stay saved. Check with get_week_logs and \
@@ -269,6 +279,7 @@ impl From<&CoreError> for RpcError {
                 RpcError::new(ErrorCode::ErpError, e.to_string())
             }
             E::FillTimedOut(_) => RpcError::new(ErrorCode::Timeout, e.to_string()),
+            E::NotRepeated { .. } => RpcError::new(ErrorCode::ErpUnavailable, e.to_string()),
             E::SignIn(s) => s.into(),
             E::Cancelled => RpcError::new(ErrorCode::Cancelled, "The request was cancelled."),
             E::Config(_) | E::Storage { .. } | E::Internal(_) => {

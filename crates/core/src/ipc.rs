@@ -394,7 +394,14 @@ struct Conn {
 impl Conn {
     /// Dispatch: run one request on its own task; its progress and answer go
     /// to the writer; after-reply work runs once the answer is written.
-    async fn request(&self, id: u64, method: String, params: serde_json::Value, update: Option<ClientInfo>) {
+    async fn request(
+        &self,
+        id: u64,
+        method: String,
+        params: serde_json::Value,
+        update: Option<ClientInfo>,
+        repeat: bool,
+    ) {
         let cancel = self.shutdown.child_token();
         if let Err(why) = self.in_flight.admit(id, &cancel) {
             let _ = self.out.send((ServerFrame::err(id, RpcError::new(ErrorCode::InvalidParams, why)), None)).await;
@@ -413,7 +420,7 @@ impl Conn {
             let frame = ServerFrame::Progress { id, progress, total, message: Some(message) };
             let _ = progress_out.try_send((frame, None));
         });
-        let call = Call::new(self.core.clone(), caller, progress, cancel);
+        let call = Call::new(self.core.clone(), caller, progress, cancel).repeated(repeat);
         let (router, out, in_flight) = (self.router.clone(), self.out.clone(), self.in_flight.clone());
         tokio::spawn(async move {
             let reply = router.dispatch(call, &method, params).await;
@@ -470,8 +477,8 @@ async fn connection(stream: Stream, core: CoreHandle, router: Arc<Router>, shutd
                 let _ = conn.out.send((frame, None)).await;
             }
             Some(Ok(Incoming::Frame(ClientFrame::Cancel { id }))) => conn.in_flight.cancel(id),
-            Some(Ok(Incoming::Frame(ClientFrame::Request { id, method, params, client }))) => {
-                conn.request(id, method, params, client).await
+            Some(Ok(Incoming::Frame(ClientFrame::Request { id, method, params, client, repeat }))) => {
+                conn.request(id, method, params, client, repeat).await
             }
         }
     }

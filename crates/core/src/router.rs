@@ -8,8 +8,13 @@
 //! 2. scope: admin methods are refused from the shim;
 //! 3. session: a handler taking [`Ctx`] runs only for a signed-in, authorized
 //!    user, with the ERP bound to that session (where a 401 expires it);
-//! 4. audit: a non-read-only method run as the user is audited;
-//! 5. cancellation, and the error-to-wire mapping, logged once per failure.
+//! 4. audit: a non-read-only method run as the user is audited: each ERP write
+//!    it sends gets an intent line before and an outcome line after (see
+//!    `session_erp`), and the call a closing line, all with the call's user;
+//! 5. cancellation: a read is dropped at once; a write is never cut inside a
+//!    save, it sees the cancel and stops at its next safe point (a fill
+//!    between weeks), and reports what was saved;
+//! 6. the error-to-wire mapping, logged once per failure.
 //!
 //! A handler with the wrong argument or output type does not compile.
 //! Not here: framing (see `ipc`), what each method does (see `tools`).
@@ -27,7 +32,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::core::CoreHandle;
 use crate::error::{CoreError, Result};
-use crate::session_erp::SessionErp;
+use crate::session_erp::{Journal, SessionErp};
 
 /// Receives progress of a long call: (done, total, message).
 pub type ProgressSink = Arc<dyn Fn(f64, Option<f64>, String) + Send + Sync>;
@@ -44,13 +49,25 @@ pub struct Call {
     pub client: ClientInfo,
     progress: ProgressSink,
     cancel: CancellationToken,
+    repeat: bool,
     after_reply: Arc<Mutex<Option<AfterReply>>>,
 }
 
 impl Call {
     /// A call from `client`, reporting progress to `progress`, stopped by `cancel`.
     pub fn new(core: CoreHandle, client: ClientInfo, progress: ProgressSink, cancel: CancellationToken) -> Self {
-        Self { core, client, progress, cancel, after_reply: Arc::default() }
+        Self { core, client, progress, cancel, repeat: false, after_reply: Arc::default() }
+    }
+
+    /// Mark this call as a repeat of one whose answer was lost.
+    pub fn repeated(self, repeat: bool) -> Self {
+        Self { repeat, ..self }
+    }
+
+    /// Whether this is a repeat of a call whose answer was lost: no additive
+    /// write may be taken for it.
+    pub fn is_repeat(&self) -> bool {
+        self.repeat
     }
 
     /// Report progress.
@@ -91,6 +108,14 @@ pub trait FromCall: Sized + Send + 'static {
     const AS_USER: bool;
     /// Build it.
     fn from_call(call: &Call) -> Result<Self>;
+    /// Journal the ERP writes made through it.
+    fn journalled(self, _journal: Journal) -> Self {
+        self
+    }
+    /// The account it runs as, if any.
+    fn user(&self) -> Option<&str> {
+        None
+    }
 }
 
 impl FromCall for Call {
@@ -111,6 +136,12 @@ impl FromCall for Ctx {
         let erp = SessionErp::new(core.erp().clone(), auth, core.sessions().clone());
         Ok(Self { call: call.clone(), erp })
     }
+    fn journalled(self, journal: Journal) -> Self {
+        Self { erp: self.erp.journalled(journal), ..self }
+    }
+    fn user(&self) -> Option<&str> {
+        Some(self.erp.email())
+    }
 }
 
 type BoxFuture = Pin<Box<dyn Future<Output = Result<Value>> + Send>>;
@@ -118,6 +149,8 @@ type RouteFn = Box<dyn Fn(Call, Value) -> BoxFuture + Send + Sync>;
 
 struct Route {
     scope: Scope,
+    /// Whether a cancel may drop the call at once (all but the ERP writes).
+    droppable: bool,
     run: RouteFn,
 }
 
@@ -163,7 +196,7 @@ fn client_label(c: &ClientInfo) -> String {
 }
 
 /// The audit layer: one line per write attempt that got past its arguments.
-fn audit_entry<M: Method>(call: &Call, args: Value, result: &Result<M::Output>) -> Option<AuditEntry> {
+fn audit_entry<M: Method>(call: &Call, user: &str, args: Value, result: &Result<M::Output>) -> Option<AuditEntry> {
     let (outcome, detail) = match result {
         Ok(out) => ("ok", M::summary(out)),
         // Arguments the ERP data refused (no such project…) changed nothing: no line.
@@ -173,7 +206,7 @@ fn audit_entry<M: Method>(call: &Call, args: Value, result: &Result<M::Output>) 
     Some(AuditEntry {
         time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         client: client_label(&call.client),
-        user: call.core.sessions().view().email.unwrap_or_default(),
+        user: user.to_string(),
         tool: M::NAME.into(),
         args,
         outcome: outcome.into(),
@@ -194,11 +227,21 @@ where
     let audited = C::AS_USER && !M::HINTS.read_only;
     let audit_args = audited.then(|| params.clone());
     let checked = A::try_from(parse::<M::Args>(params)?)?;
-    let result = match C::from_call(&call) {
-        Ok(ctx) => handler(ctx, checked).await,
-        Err(e) => Err(e),
+    let (user, result) = match C::from_call(&call) {
+        Ok(ctx) => {
+            let user = ctx.user().unwrap_or_default().to_string();
+            let ctx = if audited {
+                let journal =
+                    Journal { audit: call.core.audit().clone(), client: client_label(&call.client), tool: M::NAME };
+                ctx.journalled(journal)
+            } else {
+                ctx
+            };
+            (user, handler(ctx, checked).await)
+        }
+        Err(e) => (String::new(), Err(e)),
     };
-    if let Some(entry) = audit_args.and_then(|args| audit_entry::<M>(&call, args, &result)) {
+    if let Some(entry) = audit_args.and_then(|args| audit_entry::<M>(&call, &user, args, &result)) {
         call.core.audit().append(entry).await;
     }
     serde_json::to_value(result?).map_err(|e| CoreError::Internal(format!("{} output: {e}", M::NAME)))
@@ -226,7 +269,7 @@ impl Router {
         let handler = Arc::new(handler);
         let run: RouteFn =
             Box::new(move |call, params| Box::pin(layers::<M, A, C, H, Fut>(handler.clone(), call, params)));
-        self.routes.insert(M::NAME, Route { scope: M::SCOPE, run });
+        self.routes.insert(M::NAME, Route { scope: M::SCOPE, droppable: M::HINTS.read_only || !C::AS_USER, run });
         self
     }
 
@@ -246,10 +289,12 @@ impl Router {
             Some(r) if r.scope == Scope::Admin && call.client.name == "erp-mcp" => {
                 Err(CoreError::invalid(format!("{method} is not available to MCP clients.")))
             }
-            Some(route) => tokio::select! {
+            Some(route) if route.droppable => tokio::select! {
                 r = (route.run)(call, params) => r,
                 () = cancel.cancelled() => Err(CoreError::Cancelled),
             },
+            // A write runs to its next safe point and says what it saved.
+            Some(route) => (route.run)(call, params).await,
         };
         let result = result.map_err(|e| {
             let rpc = RpcError::from(&e);

@@ -2,16 +2,32 @@
 //! This is the one place where "the ERP said 401" becomes "the session
 //! expired" (only that session, by generation), so no call site can forget
 //! it and leave a revoked token live. After a sign-out (or another sign-in)
-//! no further request of a running call carries the old token. Tools get only
-//! this, never the token.
+//! no further request of a running call carries the old token. Every write
+//! it sends is journalled: an audit line before the request (intent) and one
+//! after (its outcome), with the call's user, so a crash between the two
+//! leaves the intent to look at. Tools get only this, never the token.
 
 use chrono::NaiveDate;
 use erp_proto::tools::{Label, Project};
 use serde_json::Value;
 
+use erp_proto::admin::AuditEntry;
+
+use crate::audit::AuditLog;
 use crate::erp::{ErpClient, WeekRef};
 use crate::error::{CoreError, ErpError, Result};
 use crate::session::{Auth, Sessions};
+
+/// Where a call's ERP writes are journalled, and under which names.
+#[derive(Clone)]
+pub struct Journal {
+    /// The audit log.
+    pub audit: AuditLog,
+    /// The client, as the audit shows it.
+    pub client: String,
+    /// The tool.
+    pub tool: &'static str,
+}
 
 /// The ERP client bound to one call's session.
 #[derive(Clone)]
@@ -19,12 +35,46 @@ pub struct SessionErp {
     erp: ErpClient,
     auth: Auth,
     sessions: Sessions,
+    journal: Option<Journal>,
 }
 
 impl SessionErp {
     /// Bind `erp` to `auth`; a 401 expires `auth`'s session in `sessions`.
     pub fn new(erp: ErpClient, auth: Auth, sessions: Sessions) -> Self {
-        Self { erp, auth, sessions }
+        Self { erp, auth, sessions, journal: None }
+    }
+
+    /// Journal every write of this call in `journal`.
+    pub fn journalled(mut self, journal: Journal) -> Self {
+        self.journal = Some(journal);
+        self
+    }
+
+    async fn journal(&self, outcome: &str, detail: String) {
+        if let Some(j) = &self.journal {
+            let entry = AuditEntry {
+                time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                client: j.client.clone(),
+                user: self.auth.email().to_string(),
+                tool: j.tool.into(),
+                args: Value::Null,
+                outcome: outcome.into(),
+                detail,
+            };
+            j.audit.append(entry).await;
+        }
+    }
+
+    /// One write: the intent line, the request, the outcome line.
+    async fn write(&self, what: String, request: impl Future<Output = Result<Value, ErpError>>) -> Result<Value> {
+        self.still_current()?;
+        self.journal("intent", what.clone()).await;
+        let answer = self.check(request.await).await;
+        match &answer {
+            Ok(_) => self.journal("done", what).await,
+            Err(e) => self.journal("failed", format!("{what}: {}", e.to_rpc().message)).await,
+        }
+        answer
     }
 
     /// The account the call runs as.
@@ -77,20 +127,27 @@ impl SessionErp {
     }
 
     /// Save a whole week document; the ERP's own error (e.g. a 409) is kept as it is.
-    pub async fn save_week(&self, id: i64, doc: &Value) -> Result<Value> {
-        self.still_current()?;
-        self.check(self.erp.save_week(self.auth.token(), id, doc).await).await
+    pub async fn save_week(&self, week: WeekRef, doc: &Value) -> Result<Value> {
+        let what = format!("save the week of {} (week log {})", week.monday, week.id);
+        self.write(what, self.erp.save_week(self.auth.token(), week.id, doc)).await
     }
 
     /// Complete (or keep as draft) a week.
-    pub async fn complete_week(&self, id: i64, save_draft: bool) -> Result<Value> {
-        self.still_current()?;
-        self.check(self.erp.complete_week(self.auth.token(), id, save_draft).await).await
+    pub async fn complete_week(&self, week: WeekRef, save_draft: bool) -> Result<Value> {
+        let verb = if save_draft { "keep as a draft" } else { "complete" };
+        let what = format!("{verb} the week of {} (week log {})", week.monday, week.id);
+        self.write(what, self.erp.complete_week(self.auth.token(), week.id, save_draft)).await
     }
 
     /// Add entries where no week log exists, as the call's account.
     pub async fn slack_add(&self, logs: Vec<Value>) -> Result<Value> {
-        self.still_current()?;
-        self.check(self.erp.slack_add(self.auth.token(), self.auth.email(), logs).await).await
+        let days: Vec<&str> = logs.iter().filter_map(|l| l.get("date").and_then(Value::as_str)).collect();
+        let what = format!(
+            "add {} entr{} without a week log ({})",
+            logs.len(),
+            if logs.len() == 1 { "y" } else { "ies" },
+            days.join(", ")
+        );
+        self.write(what, self.erp.slack_add(self.auth.token(), self.auth.email(), logs.clone())).await
     }
 }

@@ -30,11 +30,26 @@ fn json_response(status: u16, body: Value) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
 }
 
+/// Like a real server, a request that has arrived is carried out even if its
+/// client goes away meanwhile (the app killed mid-request): the work runs on
+/// its own task, which a dropped connection does not cancel.
 async fn handle(
     AxState(state): AxState<Shared>,
     method: Method,
     uri: Uri,
     Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let work = tokio::spawn(carry_out(state, method, uri, query, headers, body));
+    work.await.unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
+
+async fn carry_out(
+    state: Shared,
+    method: Method,
+    uri: Uri,
+    query: HashMap<String, String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -55,6 +70,7 @@ async fn handle(
         Some(Fault::Status(code, body)) => return json_response(code, body),
         Some(Fault::Redirect(to)) => return (StatusCode::FOUND, [(header::LOCATION, to)]).into_response(),
         Some(Fault::Garbage) => return (StatusCode::OK, "<html>Service temporarily down</html>").into_response(),
+        Some(Fault::Slow(wait)) => tokio::time::sleep(wait).await,
         None => {}
     }
     // Django's APPEND_SLASH: a path without the trailing slash is redirected.

@@ -33,6 +33,8 @@ pub enum Fault {
     Redirect(String),
     /// Answer 200 with a body that is not JSON.
     Garbage,
+    /// Wait this long, then carry the request out as usual (a slow ERP).
+    Slow(Duration),
 }
 
 /// Simulator knobs.
@@ -52,6 +54,10 @@ pub struct SimConfig {
     pub completed_read_only: bool,
     /// The Slack endpoint insists on an `email` field.
     pub slack_requires_email: bool,
+    /// The other reading of the ERP's docs: the Slack endpoint creates the
+    /// week log (and the project in it) when it is missing, instead of
+    /// refusing with `UNAUTHORIZED_PROJECT_ACCESS`. Its POST adds entries either way.
+    pub slack_creates_week: bool,
     /// Added to every API request.
     pub latency: Duration,
     /// Week logs are seeded for every Monday in this range (inclusive).
@@ -78,6 +84,7 @@ impl Default for SimConfig {
             description_limit: 500,
             completed_read_only: false,
             slack_requires_email: false,
+            slack_creates_week: false,
             latency: Duration::ZERO,
             seed_from: NaiveDate::from_ymd_opt(today.year() - 1, 1, 1).unwrap(),
             seed_to: NaiveDate::from_ymd_opt(today.year() + 1, 12, 31).unwrap(),
@@ -611,6 +618,9 @@ impl State {
             let desc = l.get("description").and_then(Value::as_str).unwrap_or("").trim().to_string();
             let label = l.get("label_id").and_then(as_i64).unwrap_or(66);
             let monday = monday_of(date);
+            if self.config.slack_creates_week {
+                self.ensure_week_project(person.id, monday, subteam);
+            }
             let week = self.weeks.values().find(|w| w.person_id == person.id && w.monday == monday);
             let pwp = week.and_then(|w| w.projects.iter().position(|p| p.nsubteam == subteam).map(|i| (w.id, i)));
             let Some((wid, pidx)) = pwp else {
@@ -632,6 +642,28 @@ impl State {
             }
         }
         Ok(json!({"status": "ok"}))
+    }
+
+    /// The week log of `person_id` for `monday`, with `nsubteam` in it, created if missing.
+    fn ensure_week_project(&mut self, person_id: i64, monday: NaiveDate, nsubteam: i64) {
+        let existing = self.weeks.values().find(|w| w.person_id == person_id && w.monday == monday).map(|w| w.id);
+        let wid = match existing {
+            Some(id) => id,
+            None => {
+                self.next_id += 1;
+                let (id, modified_at) = (self.next_id, self.next_stamp());
+                let week = WeekLog { id, person_id, monday, is_completed: false, modified_at, projects: Vec::new() };
+                self.weeks.insert(id, week);
+                id
+            }
+        };
+        self.next_id += 1;
+        let pwp = self.next_id;
+        if let Some(w) = self.weeks.get_mut(&wid)
+            && !w.projects.iter().any(|p| p.nsubteam == nsubteam)
+        {
+            w.projects.push(WeekProject { id: pwp, nsubteam, tasks: Vec::new() });
+        }
     }
 
     pub(crate) fn remove_week_project(&mut self, email: &str, monday: NaiveDate, project_id: i64) -> bool {

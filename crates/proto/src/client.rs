@@ -222,13 +222,27 @@ impl Connection {
         method: &str,
         params: Value,
         client: Option<ClientInfo>,
+        on_progress: impl FnMut(Progress),
+        cancel: impl std::future::Future<Output = ()>,
+    ) -> Result<Value, ClientError> {
+        self.call_again(method, params, client, false, on_progress, cancel).await
+    }
+
+    /// [`Self::call_raw`], saying whether this is a `repeat` of a call whose
+    /// answer was lost (see [`ClientFrame::Request`]).
+    pub async fn call_again(
+        &self,
+        method: &str,
+        params: Value,
+        client: Option<ClientInfo>,
+        repeat: bool,
         mut on_progress: impl FnMut(Progress),
         cancel: impl std::future::Future<Output = ()>,
     ) -> Result<Value, ClientError> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (tx, mut rx) = mpsc::unbounded_channel();
         self.pending.lock().unwrap_or_else(|p| p.into_inner()).insert(id, tx);
-        let sent = self.out.send(ClientFrame::Request { id, method: method.to_string(), params, client });
+        let sent = self.out.send(ClientFrame::Request { id, method: method.to_string(), params, client, repeat });
         if sent.is_err() {
             self.pending.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
             return Err(ClientError::Disconnected);

@@ -57,6 +57,11 @@ pub enum ClientFrame {
         /// the MCP host's name only after `initialize`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         client: Option<ClientInfo>,
+        /// This call was sent before and its answer was lost (the connection
+        /// dropped): the app takes no additive path for it, so a repeat can
+        /// never write anything twice. Absent means false.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        repeat: bool,
     },
     /// Stop working on a request; the app still sends a response for it.
     Cancel {

@@ -43,6 +43,7 @@ fn client_frames_are_stable() {
             method: "get_week_logs".into(),
             params: json!({"week_starting": "2026-01-05"}),
             client: None,
+            repeat: false,
         },
     );
     assert_golden("client_cancel.json", &ClientFrame::Cancel { id: 7 });

@@ -346,3 +346,58 @@ async fn connections_over_the_cap_are_refused_with_a_reason() {
     again.send(r#"{"type":"request","id":1,"method":"whoami","params":{}}"#).await;
     assert_eq!(again.next().await["id"], 1);
 }
+
+/// The entries with `description` in Jane's week of `monday`.
+fn entries_named(sim: &erp_sim::Sim, monday: chrono::NaiveDate, description: &str) -> usize {
+    let detail = sim.week_detail("jane@example.com", monday).unwrap_or_default();
+    let tasks =
+        detail["projects"].as_array().into_iter().flatten().flat_map(|p| p["tasks"].as_array().into_iter().flatten());
+    tasks.filter(|t| t["description"] == description).map(|t| t["days"].as_array().map_or(0, Vec::len)).sum()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lost_answer_never_sends_the_additive_slack_post_twice() {
+    // The ERP creates a missing week through its Slack endpoint (the other
+    // reading of its docs), and its POST adds; the app is killed while that
+    // POST is at the ERP, so the shim starts a new app and repeats the call.
+    let sim = erp_sim::Sim::start(erp_sim::SimConfig { slack_creates_week: true, ..Default::default() }).await.unwrap();
+    let monday = erp_e2e::monday(1);
+    assert!(sim.remove_week("jane@example.com", monday), "no seeded week to remove");
+    let mut env = TestEnv::new(&sim.api_url());
+    env.set("ERP_HELPER_SESSION_STORE", "file");
+    let socket = env.socket();
+    let mut first = env.command("erp-helper").arg("--headless").stderr(Stdio::null()).spawn().unwrap();
+    eventually_blocking("the socket", 20, || socket.exists().then_some(()));
+    let signed = run(&env, &socket, &["signin", "--token-stdin"], &sim.token_for("jane@example.com").unwrap());
+    assert!(signed.status.success(), "{}", stderr(&signed));
+
+    let app = erp_e2e::bin("erp-helper");
+    let mcp = erp_e2e::spawn_mcp_in(&env, "e2e", &[("ERP_HELPER_APP", app.to_str().unwrap())]).await;
+    // The first POST is slow: the new app's repeat arrives before it has landed.
+    let slow = erp_sim::Fault::Slow(std::time::Duration::from_secs(3));
+    sim.inject_fault("person-week-log-from-slack", 1, slow);
+    let day = (monday + chrono::Duration::days(1)).to_string();
+    let args = serde_json::json!({"date": day, "description": "Lost answer", "hours": 2, "project_id": 412});
+    let call = mcp.call("create_or_update_log", args);
+    let kill = async {
+        let at_erp = || sim.requests().iter().any(|r| r.path.contains("person-week-log-from-slack"));
+        erp_e2e::eventually("the Slack POST at the ERP", 20, async || at_erp().then_some(())).await;
+        let _ = first.kill();
+        let _ = first.wait();
+    };
+    let (result, ()) = tokio::join!(call, kill);
+    let text = erp_e2e::text(&result);
+    // The first POST went through; the repeat did not send it again, and says so.
+    // (Had the week shown up before the repeat, the repeat would have updated
+    // that entry instead: also never twice.)
+    erp_e2e::eventually("the first POST to land", 10, async || {
+        (entries_named(&sim, monday, "Lost answer") > 0).then_some(())
+    })
+    .await;
+    assert_eq!(entries_named(&sim, monday, "Lost answer"), 1, "the entry was added twice; the tool said: {text}");
+    assert_eq!(result.is_error, Some(true), "{text}");
+    assert!(text.contains("not sent again") && text.contains("get_week_logs"), "{text}");
+    let slack_posts = sim.requests().iter().filter(|r| r.path.contains("person-week-log-from-slack")).count();
+    assert_eq!(slack_posts, 1);
+    let _ = run(&env, &socket, &["quit"], "");
+}

@@ -42,7 +42,7 @@ async fn edit_week<T>(ctx: &Ctx, week: WeekRef, mut edit: impl FnMut(&mut WeekDo
             )));
         }
         let result = edit(&mut doc)?;
-        match ctx.erp.save_week(week.id, &doc.to_value()).await {
+        match ctx.erp.save_week(week, &doc.to_value()).await {
             Ok(_) => return Ok(result),
             Err(CoreError::Erp(ErpError::Status { status: 409, .. })) if attempt == 1 => {
                 tracing::info!(week = %week.monday, "week changed elsewhere while saving; redoing on a fresh copy");
@@ -63,8 +63,14 @@ fn slack_log(date: NaiveDate, minutes: u32, description: &str, project: &Project
 }
 
 /// No week log for that Monday: ask the ERP to add the entries the way its Slack
-/// app does. The ERP refuses when the week (or the project in it) does not exist.
+/// app does. The ERP refuses when the week (or the project in it) does not
+/// exist (or, by the other reading of its docs, creates the week). This POST
+/// adds, so it is never sent for a repeated call: the first attempt may have
+/// gone through.
 async fn add_without_week(ctx: &Ctx, monday: NaiveDate, logs: Vec<Value>) -> Result<()> {
+    if ctx.call.is_repeat() {
+        return Err(CoreError::NotRepeated { monday });
+    }
     match ctx.erp.slack_add(logs).await {
         Ok(_) => Ok(()),
         Err(CoreError::Erp(cause @ (ErpError::Status { .. } | ErpError::Redirect { .. }))) => {
@@ -181,7 +187,7 @@ impl TryFrom<CompleteWeekLogArgs> for Complete {
 pub(super) async fn complete(ctx: Ctx, w: Complete) -> Result<CompleteWeekLogOutput> {
     let monday = w.monday;
     let week = find_week(&ctx, monday).await?.ok_or(CoreError::NoWeekLog { monday })?;
-    let answer = ctx.erp.complete_week(week.id, w.save_draft).await?;
+    let answer = ctx.erp.complete_week(week, w.save_draft).await?;
     // Trust the ERP's answer when it states the outcome.
     let completed = answer.get("is_completed").and_then(Value::as_bool).unwrap_or(!w.save_draft);
     Ok(CompleteWeekLogOutput { week_starting: monday.to_string(), week_log_id: week.id, completed })
@@ -216,10 +222,7 @@ impl TryFrom<FillLogsForDaysArgs> for Fill {
 }
 
 pub(super) async fn fill(ctx: Ctx, w: Fill) -> Result<FillLogsForDaysOutput> {
-    match tokio::time::timeout(FILL_TIMEOUT, w.fill(&ctx)).await {
-        Ok(r) => r,
-        Err(_) => Err(CoreError::FillTimedOut(FILL_TIMEOUT)),
-    }
+    w.fill(&ctx).await
 }
 
 /// Which days a fill writes, week by week, and which it skips.
@@ -263,7 +266,9 @@ impl Fill {
     }
 
     /// Run: each week read once and saved once, [`FILL_CONCURRENCY`] at a
-    /// time, with progress after each week.
+    /// time, with progress after each week. A cancel (or a vanished caller) or
+    /// the [`FILL_TIMEOUT`] stops it between weeks, never inside a save: a week
+    /// not started is reported as not saved, with the reason.
     async fn run(
         &self,
         ctx: &Ctx,
@@ -274,11 +279,14 @@ impl Fill {
     ) -> Vec<WeekResult> {
         let (todo, done) = (plan.days(), AtomicUsize::new(0));
         let done = &done;
+        let deadline = tokio::time::Instant::now() + FILL_TIMEOUT;
         futures::stream::iter(plan.by_week.clone())
             .map(|(monday, days)| async move {
                 let week = weeks.get(&monday).copied().flatten();
                 let r = if ctx.call.is_cancelled() {
                     Err(CoreError::Cancelled)
+                } else if tokio::time::Instant::now() >= deadline {
+                    Err(CoreError::FillTimedOut(FILL_TIMEOUT))
                 } else {
                     self.fill_week(ctx, monday, week, &days, project, label).await
                 };

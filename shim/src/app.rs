@@ -3,12 +3,14 @@
 //! when nothing answers. Also `doctor`.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use erp_proto::client::{ClientError, Connection, Progress};
 use erp_proto::{ClientInfo, ErrorCode, RetryClass, RpcError};
+use futures::FutureExt;
+use futures::future::{BoxFuture, Shared};
 use serde_json::Value;
 
 /// How long to wait for a freshly started app to open its socket.
@@ -47,7 +49,7 @@ impl Autostart {
 }
 
 /// What went wrong reaching the app, in words a user can act on.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum LinkError {
     NotRunning(String),
     Disconnected,
@@ -85,11 +87,22 @@ impl From<ClientError> for LinkError {
     }
 }
 
+/// One connect attempt, shared by every call that needs it: ten calls arriving
+/// while the app is down make one attempt and all hear its outcome.
+type Connecting = Shared<BoxFuture<'static, Result<Arc<Connection>, LinkError>>>;
+
+enum Slot {
+    Empty,
+    Live(Arc<Connection>),
+    Connecting(Connecting),
+}
+
 /// The shim's side of the socket.
 pub struct AppLink {
     socket: PathBuf,
     autostart: Autostart,
-    conn: tokio::sync::Mutex<Option<Arc<Connection>>>,
+    /// Held only to look at or replace the slot, never across a connect.
+    conn: std::sync::Mutex<Slot>,
 }
 
 fn me() -> ClientInfo {
@@ -104,84 +117,36 @@ fn me() -> ClientInfo {
 impl AppLink {
     /// A link to the app at `socket`.
     pub fn new(socket: PathBuf, autostart: Autostart) -> Self {
-        Self { socket, autostart, conn: tokio::sync::Mutex::new(None) }
+        Self { socket, autostart, conn: std::sync::Mutex::new(Slot::Empty) }
+    }
+
+    fn slot(&self) -> std::sync::MutexGuard<'_, Slot> {
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The live connection: reused, reopened if the app restarted, the app
-    /// started if nothing answers.
+    /// started if nothing answers. A call with a live connection never waits
+    /// for another's connect; calls that need one share a single attempt.
     async fn connection(&self, client: &ClientInfo) -> Result<Arc<Connection>, LinkError> {
-        let mut slot = self.conn.lock().await;
-        if let Some(c) = slot.as_ref().filter(|c| !c.is_closed()) {
-            return Ok(c.clone());
-        }
-        let conn = match connect(&self.socket, client).await {
-            Ok(c) => c,
-            Err(ClientError::NotRunning(_)) => self.start_app(client).await?,
-            Err(e) => return Err(e.into()),
-        };
-        let conn = Arc::new(conn);
-        *slot = Some(conn.clone());
-        Ok(conn)
-    }
-
-    async fn start_app(&self, client: &ClientInfo) -> Result<Connection, LinkError> {
-        let found;
-        let autostart = match &self.autostart {
-            Autostart::Find => {
-                found = Autostart::from_env();
-                &found
-            }
-            other => other,
-        };
-        let program = match autostart {
-            Autostart::Never => return Err(LinkError::NotRunning("starting it automatically is turned off".into())),
-            Autostart::Program(None) => {
-                return Err(LinkError::NotRunning(
-                    "erp-helper was not found beside erp-mcp or on PATH; set ERP_HELPER_APP".into(),
-                ));
-            }
-            Autostart::Program(Some(p)) => p.clone(),
-            Autostart::Find => unreachable!("resolved above"),
-        };
-        tracing::info!(program = %program.display(), "starting the ERP Helper app");
-        let mut cmd = std::process::Command::new(&program);
-        cmd.stdin(std::process::Stdio::null()).stdout(std::process::Stdio::null());
-        #[cfg(unix)]
-        {
-            // Its own process group: the host killing the shim's group must not kill the app.
-            use std::os::unix::process::CommandExt;
-            cmd.process_group(0);
-        }
-        // Its stderr is read (and kept, a few lines) while it starts: if it exits
-        // early, its own last words are the reason given.
-        cmd.stderr(std::process::Stdio::piped());
-        let mut child =
-            cmd.spawn().map_err(|e| LinkError::NotRunning(format!("could not start {}: {e}", program.display())))?;
-        let last_words = keep_last_lines(child.stderr.take());
-        let deadline = Instant::now() + START_WAIT;
-        loop {
-            tokio::time::sleep(Duration::from_millis(100)).await;
-            if let Ok(Some(status)) = child.try_wait() {
-                let said = last_words.lock().unwrap_or_else(|p| p.into_inner()).join(" / ");
-                return Err(LinkError::NotRunning(format!(
-                    "{} exited at once ({status}){}",
-                    program.display(),
-                    if said.is_empty() { String::new() } else { format!(": {said}") }
-                )));
-            }
-            match connect(&self.socket, client).await {
-                Ok(c) => return Ok(c),
-                Err(ClientError::NotRunning(_)) if Instant::now() < deadline => continue,
-                Err(ClientError::NotRunning(_)) => {
-                    return Err(LinkError::NotRunning(format!(
-                        "{} was started but did not open its socket within {} s",
-                        program.display(),
-                        START_WAIT.as_secs()
-                    )));
+        let attempt = {
+            let mut slot = self.slot();
+            match &*slot {
+                Slot::Live(c) if !c.is_closed() => return Ok(c.clone()),
+                Slot::Connecting(a) => a.clone(),
+                Slot::Live(_) | Slot::Empty => {
+                    let a = open(self.socket.clone(), self.autostart.clone(), client.clone()).boxed().shared();
+                    *slot = Slot::Connecting(a.clone());
+                    a
                 }
-                Err(e) => return Err(e.into()),
             }
+        };
+        let outcome = attempt.clone().await;
+        let mut slot = self.slot();
+        if matches!(&*slot, Slot::Connecting(a) if a.ptr_eq(&attempt)) {
+            // A failure is not kept: the next call tries again.
+            *slot = outcome.as_ref().map_or(Slot::Empty, |c| Slot::Live(c.clone()));
         }
+        outcome
     }
 
     /// Forward one tool call. `retry`: whether it may be sent again if the app
@@ -203,7 +168,12 @@ impl AppLink {
         let mut attempts = 0;
         loop {
             attempts += 1;
-            let conn = self.connection(&client).await?;
+            let conn = tokio::select! {
+                c = self.connection(&client) => c?,
+                () = cancel.cancelled() => {
+                    return Err(LinkError::Other("the call was cancelled before the app answered".into()));
+                }
+            };
             // A repeat says so: the app then takes no additive path for it.
             let repeat = attempts > 1;
             let r = conn
@@ -223,6 +193,76 @@ impl AppLink {
                 }
                 other => return other.map_err(LinkError::from),
             }
+        }
+    }
+}
+
+/// Connect, starting the app when nothing answers.
+async fn open(socket: PathBuf, autostart: Autostart, client: ClientInfo) -> Result<Arc<Connection>, LinkError> {
+    let conn = match connect(&socket, &client).await {
+        Ok(c) => c,
+        Err(ClientError::NotRunning(_)) => start_app(&socket, &autostart, &client).await?,
+        Err(e) => return Err(e.into()),
+    };
+    Ok(Arc::new(conn))
+}
+
+async fn start_app(socket: &Path, autostart: &Autostart, client: &ClientInfo) -> Result<Connection, LinkError> {
+    let found;
+    let autostart = match autostart {
+        Autostart::Find => {
+            found = Autostart::from_env();
+            &found
+        }
+        other => other,
+    };
+    let program = match autostart {
+        Autostart::Never => return Err(LinkError::NotRunning("starting it automatically is turned off".into())),
+        Autostart::Program(None) => {
+            return Err(LinkError::NotRunning(
+                "erp-helper was not found beside erp-mcp or on PATH; set ERP_HELPER_APP".into(),
+            ));
+        }
+        Autostart::Program(Some(p)) => p.clone(),
+        Autostart::Find => unreachable!("resolved above"),
+    };
+    tracing::info!(program = %program.display(), "starting the ERP Helper app");
+    let mut cmd = std::process::Command::new(&program);
+    cmd.stdin(std::process::Stdio::null()).stdout(std::process::Stdio::null());
+    #[cfg(unix)]
+    {
+        // Its own process group: the host killing the shim's group must not kill the app.
+        use std::os::unix::process::CommandExt;
+        cmd.process_group(0);
+    }
+    // Its stderr is read (and kept, a few lines) while it starts: if it exits
+    // early, its own last words are the reason given.
+    cmd.stderr(std::process::Stdio::piped());
+    let mut child =
+        cmd.spawn().map_err(|e| LinkError::NotRunning(format!("could not start {}: {e}", program.display())))?;
+    let last_words = keep_last_lines(child.stderr.take());
+    let deadline = Instant::now() + START_WAIT;
+    loop {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if let Ok(Some(status)) = child.try_wait() {
+            let said = last_words.lock().unwrap_or_else(|p| p.into_inner()).join(" / ");
+            return Err(LinkError::NotRunning(format!(
+                "{} exited at once ({status}){}",
+                program.display(),
+                if said.is_empty() { String::new() } else { format!(": {said}") }
+            )));
+        }
+        match connect(socket, client).await {
+            Ok(c) => return Ok(c),
+            Err(ClientError::NotRunning(_)) if Instant::now() < deadline => continue,
+            Err(ClientError::NotRunning(_)) => {
+                return Err(LinkError::NotRunning(format!(
+                    "{} was started but did not open its socket within {} s",
+                    program.display(),
+                    START_WAIT.as_secs()
+                )));
+            }
+            Err(e) => return Err(e.into()),
         }
     }
 }

@@ -7,6 +7,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use futures::future::{Fuse, FusedFuture, FutureExt};
 use futures::{SinkExt, StreamExt};
 use interprocess::local_socket::GenericFilePath;
 use interprocess::local_socket::tokio::Stream;
@@ -93,6 +94,10 @@ pub enum ClientError {
     /// The app closed the connection (it quit or restarted).
     #[error("the ERP Helper app closed the connection")]
     Disconnected,
+    /// The call was cancelled and the app did not confirm it within
+    /// [`CANCEL_WAIT`]; it may still finish on the app's side.
+    #[error("the call was cancelled; the ERP Helper app did not confirm within 5 s, so it may still complete")]
+    CancelUnanswered,
     /// The app answered with an error.
     #[error("{0}")]
     Rpc(RpcError),
@@ -117,7 +122,24 @@ enum Event {
     Done(Result<Value, RpcError>),
 }
 
-type Pending = Arc<Mutex<HashMap<u64, mpsc::UnboundedSender<Event>>>>;
+/// The calls waiting for an answer, and whether any more may wait. One lock
+/// for both: a call is either registered before the reader ends (and then
+/// woken by it) or refused, never stranded between "reader gone" and "closed".
+#[derive(Default)]
+struct Waiting {
+    ended: bool,
+    calls: HashMap<u64, mpsc::UnboundedSender<Event>>,
+}
+
+type Pending = Arc<Mutex<Waiting>>;
+
+/// How long a cancelled call waits for the app to confirm before giving up
+/// on it (the app may be hung; the caller must not be).
+pub const CANCEL_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+fn lock(p: &Pending) -> std::sync::MutexGuard<'_, Waiting> {
+    p.lock().unwrap_or_else(|p| p.into_inner())
+}
 
 /// A connection to the app. Cheap to share behind an `Arc`; calls run concurrently.
 pub struct Connection {
@@ -191,16 +213,19 @@ impl Connection {
                     ServerFrame::Error { .. } | ServerFrame::Hello { .. } => break,
                 };
                 let tx = {
-                    let mut map = reader_pending.lock().unwrap_or_else(|p| p.into_inner());
-                    if matches!(event, Event::Done(_)) { map.remove(&id) } else { map.get(&id).cloned() }
+                    let calls = &mut lock(&reader_pending).calls;
+                    if matches!(event, Event::Done(_)) { calls.remove(&id) } else { calls.get(&id).cloned() }
                 };
                 if let Some(tx) = tx {
                     let _ = tx.send(event);
                 }
             }
-            // Wake every caller still waiting: their answers will never come.
-            reader_pending.lock().unwrap_or_else(|p| p.into_inner()).clear();
+            // Wake every caller still waiting (their answers will never come)
+            // and refuse new ones, in one step.
             let _ = closed_tx.send(true);
+            let mut waiting = lock(&reader_pending);
+            waiting.ended = true;
+            waiting.calls.clear();
         });
         Ok(Self { out: out_tx, pending, next_id: AtomicU64::new(1), closed: closed_rx, app_version })
     }
@@ -241,36 +266,36 @@ impl Connection {
     ) -> Result<Value, ClientError> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (tx, mut rx) = mpsc::unbounded_channel();
-        self.pending.lock().unwrap_or_else(|p| p.into_inner()).insert(id, tx);
+        {
+            let mut waiting = lock(&self.pending);
+            if waiting.ended {
+                return Err(ClientError::Disconnected);
+            }
+            waiting.calls.insert(id, tx);
+        }
         let sent = self.out.send(ClientFrame::Request { id, method: method.to_string(), params, client, repeat });
         if sent.is_err() {
-            self.pending.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
-            return Err(ClientError::Disconnected);
-        }
-        if self.is_closed() {
-            // The reader is gone. A fast app may have answered and closed before
-            // this line (a quit does): take that answer if it came.
-            while let Ok(event) = rx.try_recv() {
-                match event {
-                    Event::Progress(p) => on_progress(p),
-                    Event::Done(r) => return r.map_err(ClientError::Rpc),
-                }
-            }
-            self.pending.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+            lock(&self.pending).calls.remove(&id);
             return Err(ClientError::Disconnected);
         }
         let mut cancel = std::pin::pin!(cancel);
-        let mut cancelled = false;
+        let mut given_up = std::pin::pin!(Fuse::<tokio::time::Sleep>::terminated());
         loop {
             tokio::select! {
+                // An answer that came before the reader ended is still delivered:
+                // the channel is drained before it reports closed.
                 event = rx.recv() => match event {
                     Some(Event::Progress(p)) => on_progress(p),
                     Some(Event::Done(r)) => return r.map_err(ClientError::Rpc),
                     None => return Err(ClientError::Disconnected),
                 },
-                () = &mut cancel, if !cancelled => {
-                    cancelled = true;
+                () = &mut cancel, if given_up.is_terminated() => {
                     let _ = self.out.send(ClientFrame::Cancel { id });
+                    given_up.set(tokio::time::sleep(CANCEL_WAIT).fuse());
+                }
+                () = &mut given_up => {
+                    lock(&self.pending).calls.remove(&id);
+                    return Err(ClientError::CancelUnanswered);
                 }
             }
         }

@@ -56,22 +56,33 @@ async fn an_app_that_exits_at_once_is_reported_with_its_own_reason() {
 #[tokio::test]
 async fn an_app_that_accepts_but_never_says_hello_does_not_hang_the_call() {
     let env = TestEnv::new("http://127.0.0.1:9/api/v1/");
-    // A listener on the socket path that never answers.
+    // A listener on the socket path that never answers; it counts who knocks.
     let socket = env.socket();
     {
         use std::os::unix::fs::DirBuilderExt;
         std::fs::DirBuilder::new().recursive(true).mode(0o700).create(socket.parent().unwrap()).unwrap();
     }
     let listener = tokio::net::UnixListener::bind(&socket).unwrap();
+    let knocks = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = knocks.clone();
     let _mute = tokio::spawn(async move {
         let mut held = Vec::new();
         while let Ok((s, _)) = listener.accept().await {
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             held.push(s);
         }
     });
     let mcp = spawn_mcp_in(&env, "e2e", &[("ERP_MCP_NO_AUTOSTART", "1")]).await;
-    let msg = mcp.err("whoami", json!({})).await;
-    assert!(msg.contains("did not answer within 5 s"), "{msg}");
+    // Eight calls at once share one bounded attempt (not eight in a row behind a
+    // lock) and all hear its outcome.
+    let calls = (0..8).map(|_| mcp.err("whoami", json!({})));
+    for msg in futures::future::join_all(calls).await {
+        assert!(msg.contains("did not answer within 5 s"), "{msg}");
+    }
+    assert_eq!(knocks.load(std::sync::atomic::Ordering::SeqCst), 1, "one connect attempt for eight calls");
+    // The failure is not kept: the next call tries again.
+    mcp.err("whoami", json!({})).await;
+    assert_eq!(knocks.load(std::sync::atomic::Ordering::SeqCst), 2);
 }
 
 #[tokio::test]

@@ -100,6 +100,35 @@ async fn a_cancelled_call_answers_cancelled() {
 }
 
 #[tokio::test]
+async fn a_cancel_the_app_never_confirms_still_ends_the_call() {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("hung.sock");
+    let listener = tokio::net::UnixListener::bind(&socket).unwrap();
+    // An app that says hello, then reads every frame and answers none (hung).
+    let _hung = tokio::spawn(async move {
+        let (s, _) = listener.accept().await.unwrap();
+        let (r, mut w) = s.into_split();
+        let hello = erp_proto::ServerFrame::Hello { protocol: erp_proto::PROTOCOL_VERSION, app_version: "hung".into() };
+        w.write_all(format!("{}\n", serde_json::to_string(&hello).unwrap()).as_bytes()).await.unwrap();
+        let mut lines = tokio::io::BufReader::new(r).lines();
+        while let Ok(Some(_)) = lines.next_line().await {}
+        drop(w);
+    });
+    let me = ClientInfo { name: "e2e-socket".into(), version: "1".into(), ..Default::default() };
+    let conn = Connection::connect(&socket, me).await.unwrap();
+    let cancel = tokio::time::sleep(std::time::Duration::from_millis(50));
+    // Without a bound on the wait after the cancel, this call never returns.
+    let r = tokio::time::timeout(
+        erp_proto::client::CANCEL_WAIT * 4,
+        conn.call_raw("get_active_projects", json!({}), None, |_| {}, cancel),
+    )
+    .await
+    .expect("the call ends after its cancel even if the app never confirms");
+    assert!(matches!(r, Err(erp_proto::client::ClientError::CancelUnanswered)), "{r:?}");
+}
+
+#[tokio::test]
 async fn a_frame_over_the_size_cap_closes_only_that_connection() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let h = Harness::signed_in(JANE).await;

@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use erp_proto::client::{ClientError, Connection, Progress};
 use erp_proto::{ClientInfo, ErrorCode, RetryClass, RpcError};
@@ -40,12 +40,29 @@ impl Autostart {
         let name = format!("erp-helper{}", std::env::consts::EXE_SUFFIX);
         let beside =
             std::env::current_exe().ok().and_then(|e| e.parent().map(|d| d.join(&name))).filter(|p| p.is_file());
+        let beside = beside.filter(|p| is_executable(p));
+        // Never a relative PATH entry: what it names depends on where the host was started.
         let on_path = || {
-            std::env::var_os("PATH")
-                .and_then(|paths| std::env::split_paths(&paths).map(|d| d.join(&name)).find(|p| p.is_file()))
+            std::env::var_os("PATH").and_then(|paths| {
+                std::env::split_paths(&paths)
+                    .filter(|d| d.is_absolute())
+                    .map(|d| d.join(&name))
+                    .find(|p| is_executable(p))
+            })
         };
         Self::Program(beside.or_else(on_path))
     }
+}
+
+/// A regular file this user may run.
+fn is_executable(p: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    }
+    #[cfg(not(unix))]
+    p.is_file()
 }
 
 /// What went wrong reaching the app, in words a user can act on.
@@ -111,6 +128,9 @@ fn me() -> ClientInfo {
         version: env!("CARGO_PKG_VERSION").into(),
         mcp_client: None,
         mcp_client_version: None,
+        // The ERP the host's settings name for this server, if any: the app
+        // refuses to answer for another.
+        erp_api: std::env::var("ERP_API_BASE_URL").ok().filter(|u| !u.trim().is_empty()),
     }
 }
 
@@ -208,6 +228,54 @@ async fn open(socket: PathBuf, autostart: Autostart, client: ClientInfo) -> Resu
 }
 
 async fn start_app(socket: &Path, autostart: &Autostart, client: &ClientInfo) -> Result<Connection, LinkError> {
+    let program = program(autostart)?;
+    tracing::info!(program = %program.display(), "starting the ERP Helper app");
+    let mut child = app_command(&program)
+        .spawn()
+        .map_err(|e| LinkError::NotRunning(format!("could not start {}: {e}", program.display())))?;
+    let last_words = keep_last_lines(child.stderr.take());
+    let mut ready = std::pin::pin!(said_ready(child.stdout.take()));
+    let deadline = tokio::time::sleep(START_WAIT);
+    let mut deadline = std::pin::pin!(deadline);
+    // Only for an app too old to say "ready": a slow look, not a busy poll.
+    let mut slow_look =
+        tokio::time::interval_at(tokio::time::Instant::now() + Duration::from_secs(1), Duration::from_secs(1));
+    let mut heard = false;
+    loop {
+        tokio::select! {
+            _ = &mut ready, if !heard => heard = true,
+            status = child.wait() => {
+                // It may have handed over to an instance that was already there.
+                if let Ok(c) = connect(socket, client).await {
+                    return Ok(c);
+                }
+                let said = last_words.await.unwrap_or_default().join(" / ");
+                let status = status.map_or_else(|e| e.to_string(), |s| s.to_string());
+                return Err(LinkError::NotRunning(format!(
+                    "{} exited at once ({status}){}",
+                    program.display(),
+                    if said.is_empty() { String::new() } else { format!(": {said}") }
+                )));
+            }
+            _ = slow_look.tick() => {}
+            () = &mut deadline => {
+                return Err(LinkError::NotRunning(format!(
+                    "{} was started but did not open its socket within {} s",
+                    program.display(),
+                    START_WAIT.as_secs()
+                )));
+            }
+        }
+        match connect(socket, client).await {
+            Ok(c) => return Ok(c),
+            Err(ClientError::NotRunning(_)) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// Which program to start, or why none.
+fn program(autostart: &Autostart) -> Result<PathBuf, LinkError> {
     let found;
     let autostart = match autostart {
         Autostart::Find => {
@@ -216,55 +284,79 @@ async fn start_app(socket: &Path, autostart: &Autostart, client: &ClientInfo) ->
         }
         other => other,
     };
-    let program = match autostart {
-        Autostart::Never => return Err(LinkError::NotRunning("starting it automatically is turned off".into())),
-        Autostart::Program(None) => {
-            return Err(LinkError::NotRunning(
-                "erp-helper was not found beside erp-mcp or on PATH; set ERP_HELPER_APP".into(),
-            ));
+    match autostart {
+        Autostart::Never => Err(LinkError::NotRunning("starting it automatically is turned off".into())),
+        Autostart::Program(None) => Err(LinkError::NotRunning(
+            "erp-helper was not found beside erp-mcp or in an absolute PATH directory; set ERP_HELPER_APP".into(),
+        )),
+        Autostart::Program(Some(p)) if !p.is_absolute() => {
+            Err(LinkError::NotRunning(format!("ERP_HELPER_APP must be an absolute path, not {}", p.display())))
         }
-        Autostart::Program(Some(p)) => p.clone(),
+        Autostart::Program(Some(p)) => Ok(p.clone()),
         Autostart::Find => unreachable!("resolved above"),
-    };
-    tracing::info!(program = %program.display(), "starting the ERP Helper app");
-    let mut cmd = std::process::Command::new(&program);
-    cmd.stdin(std::process::Stdio::null()).stdout(std::process::Stdio::null());
+    }
+}
+
+/// The variables a started app is given: what a desktop program needs to run
+/// and find its own settings, nothing that would let the host that happens to
+/// start it choose the ERP, the Google client or the authorized users.
+const PASSED_ENV: &[&str] = &[
+    "HOME",
+    "PATH",
+    "USER",
+    "LOGNAME",
+    "DISPLAY",
+    "WAYLAND_DISPLAY",
+    "XAUTHORITY",
+    "DBUS_SESSION_BUS_ADDRESS",
+    "XDG_RUNTIME_DIR",
+    "XDG_CONFIG_HOME",
+    "XDG_DATA_HOME",
+    "XDG_CACHE_HOME",
+    "XDG_STATE_HOME",
+    "XDG_CONFIG_DIRS",
+    "XDG_DATA_DIRS",
+    "XDG_CURRENT_DESKTOP",
+    "XDG_SESSION_TYPE",
+    "LANG",
+    "LANGUAGE",
+    "TZ",
+    "TMPDIR",
+    "RUST_LOG",
+    // Where the socket is: the shim and the app must agree on it.
+    "ERP_HELPER_SOCKET",
+];
+
+/// The started app: detached from the host (own process group, stdin closed),
+/// a short allowlisted environment, stdout a pipe for its "ready" line and
+/// stderr a pipe for its last words.
+fn app_command(program: &Path) -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::new(program);
+    cmd.env_clear();
+    for (k, v) in std::env::vars_os() {
+        let name = k.to_string_lossy();
+        if PASSED_ENV.contains(&name.as_ref()) || name.starts_with("LC_") {
+            cmd.env(&k, v);
+        }
+    }
+    cmd.env(erp_proto::socket::READY_ENV, "1");
+    cmd.stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(false);
+    // Its own process group: the host killing the shim's group must not kill the app.
     #[cfg(unix)]
-    {
-        // Its own process group: the host killing the shim's group must not kill the app.
-        use std::os::unix::process::CommandExt;
-        cmd.process_group(0);
-    }
-    // Its stderr is read (and kept, a few lines) while it starts: if it exits
-    // early, its own last words are the reason given.
-    cmd.stderr(std::process::Stdio::piped());
-    let mut child =
-        cmd.spawn().map_err(|e| LinkError::NotRunning(format!("could not start {}: {e}", program.display())))?;
-    let last_words = keep_last_lines(child.stderr.take());
-    let deadline = Instant::now() + START_WAIT;
-    loop {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        if let Ok(Some(status)) = child.try_wait() {
-            let said = last_words.lock().unwrap_or_else(|p| p.into_inner()).join(" / ");
-            return Err(LinkError::NotRunning(format!(
-                "{} exited at once ({status}){}",
-                program.display(),
-                if said.is_empty() { String::new() } else { format!(": {said}") }
-            )));
-        }
-        match connect(socket, client).await {
-            Ok(c) => return Ok(c),
-            Err(ClientError::NotRunning(_)) if Instant::now() < deadline => continue,
-            Err(ClientError::NotRunning(_)) => {
-                return Err(LinkError::NotRunning(format!(
-                    "{} was started but did not open its socket within {} s",
-                    program.display(),
-                    START_WAIT.as_secs()
-                )));
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
+    cmd.process_group(0);
+    cmd
+}
+
+/// Resolves when the started app says it answers (its "ready" line), or when
+/// its stdout closes without saying so.
+async fn said_ready(stdout: Option<tokio::process::ChildStdout>) {
+    use tokio::io::AsyncBufReadExt;
+    let Some(stdout) = stdout else { return };
+    let mut line = String::new();
+    let _ = tokio::io::BufReader::new(stdout).read_line(&mut line).await;
 }
 
 /// Connect and exchange hellos, bounded by [`CONNECT_WAIT`]: an app that
@@ -279,24 +371,23 @@ async fn connect(socket: &std::path::Path, client: &ClientInfo) -> Result<Connec
     }
 }
 
-/// Drain a child's stderr on a thread, keeping its last few lines (the child
-/// must never block on a full pipe; after the shim exits its writes just fail).
-fn keep_last_lines(stderr: Option<std::process::ChildStderr>) -> Arc<std::sync::Mutex<Vec<String>>> {
-    let lines: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
-    if let Some(stderr) = stderr {
-        let keep = lines.clone();
-        std::thread::spawn(move || {
-            use std::io::BufRead;
-            for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
-                let mut kept = keep.lock().unwrap_or_else(|p| p.into_inner());
-                kept.push(line.chars().take(300).collect());
-                if kept.len() > STDERR_LINES {
-                    kept.remove(0);
-                }
+/// Drain a child's stderr, keeping its last few lines (the child must never
+/// block on a full pipe; after the shim exits its writes just fail). The
+/// lines are there once its stderr closes.
+fn keep_last_lines(stderr: Option<tokio::process::ChildStderr>) -> tokio::task::JoinHandle<Vec<String>> {
+    tokio::spawn(async move {
+        use tokio::io::AsyncBufReadExt;
+        let mut kept = std::collections::VecDeque::new();
+        let Some(stderr) = stderr else { return Vec::new() };
+        let mut lines = tokio::io::BufReader::new(stderr).lines();
+        while let Ok(Some(line)) = lines.next_line().await {
+            kept.push_back(line.chars().take(300).collect::<String>());
+            if kept.len() > STDERR_LINES {
+                kept.pop_front();
             }
-        });
-    }
-    lines
+        }
+        kept.into()
+    })
 }
 
 /// `erp-mcp doctor`: print each check and what to do; exit code 0 when all pass.

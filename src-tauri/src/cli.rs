@@ -64,11 +64,35 @@ enum Verb {
         #[command(subcommand)]
         action: AllowAction,
     },
+    /// The app's own settings (the ERP, the Google client): show them, or set
+    /// one. The environment of whoever starts the app wins over them.
+    Settings {
+        #[command(subcommand)]
+        action: Option<SettingsAction>,
+    },
     /// Recent writes made through ERP Helper, newest first.
     Audit {
         /// How many.
         #[arg(long, default_value_t = 20)]
         limit: usize,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SettingsAction {
+    /// Show each setting, its value and where it comes from (the default).
+    Show,
+    /// Set one, e.g. `erp-helper settings set erp_api_base_url https://erp.example.com/api/v1/`.
+    Set {
+        /// The setting's name (see `erp-helper settings`).
+        key: String,
+        /// Its new value.
+        value: String,
+    },
+    /// Remove one from the settings file (its default applies again).
+    Unset {
+        /// The setting's name.
+        key: String,
     },
 }
 
@@ -88,13 +112,22 @@ enum AllowAction {
     },
 }
 
-/// Whether a desktop session is there to show a tray in.
-fn has_display() -> bool {
-    if cfg!(target_os = "linux") {
-        std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some()
-    } else {
-        true
+/// Why no tray can be shown here, if none can: no display named, or one that
+/// cannot be opened (a stale `DISPLAY` over SSH, a host started without
+/// `XAUTHORITY`). GTK is asked here, where a failure is an answer; inside
+/// Tauri it would be a panic.
+fn no_display() -> Option<String> {
+    #[cfg(target_os = "linux")]
+    {
+        let named =
+            ["WAYLAND_DISPLAY", "DISPLAY"].into_iter().find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()));
+        let Some(display) = named else { return Some("no display".into()) };
+        if gtk::init().is_err() {
+            let display: String = display.chars().filter(|c| !c.is_control()).take(100).collect();
+            return Some(format!("the display {display} cannot be opened"));
+        }
     }
+    None
 }
 
 /// The process entry point; returns the exit code.
@@ -102,8 +135,9 @@ pub fn main() -> i32 {
     let cli = Cli::parse();
     erp_proto::logging::init_stderr(None, "info");
     let opts = crate::setup::Options { demo: cli.demo, demo_port: cli.demo_port, memory_session: cli.memory_session };
+    let no_display = if cli.headless || cli.command.is_some() { None } else { no_display() };
     let result = match cli.command {
-        None if !cli.headless && has_display() => {
+        None if !cli.headless && no_display.is_none() => {
             // The tray app runs on Tauri's runtime: one runtime per process.
             let open: Vec<String> = cli.open.iter().flat_map(|w| ["--open".to_string(), w.clone()]).collect();
             tauri::async_runtime::block_on(crate::setup::prepare(&opts))
@@ -116,10 +150,10 @@ pub fn main() -> i32 {
                 match command {
                     Some(verb) => verb_main(verb).await,
                     None => {
-                        if !cli.headless {
+                        if let Some(why) = &no_display {
                             let _ = writeln!(
                                 std::io::stderr(),
-                                "erp-helper: no display; running headless (the same app, without the tray)"
+                                "erp-helper: {why}; running headless (the same app, without the tray)"
                             );
                         }
                         let setup = crate::setup::prepare(&opts).await?;
@@ -162,8 +196,49 @@ fn print_allowlist(l: &admin::AllowlistView) {
     }
 }
 
+/// `erp-helper settings`: the settings file, edited without the app.
+async fn settings_main(action: SettingsAction) -> anyhow::Result<i32> {
+    use erp_core::config::SettingSource;
+    let (mut file, rows) = erp_core::Config::sources()?;
+    let (key, value) = match action {
+        SettingsAction::Show => {
+            println!("Settings file: {}", file.path().display());
+            for erp_core::config::SettingRow { key, what, value, source } in &rows {
+                let shown = match (value, *key) {
+                    (Some(_), "google_client_secret") => "(set)".to_string(),
+                    (Some(v), _) => v.clone(),
+                    (None, _) => "(default)".to_string(),
+                };
+                let from = match source {
+                    SettingSource::Environment => format!("  [from the environment: {}]", key.to_uppercase()),
+                    SettingSource::File | SettingSource::Default => String::new(),
+                };
+                println!("  {key} = {shown}{from}\n      {what}");
+            }
+            return Ok(0);
+        }
+        SettingsAction::Set { key, value } => (key, Some(value)),
+        SettingsAction::Unset { key } => (key, None),
+    };
+    file.set(&key, value.as_deref())?;
+    println!("Saved {key} in {}.", file.path().display());
+    if std::env::var_os(key.to_uppercase()).is_some() {
+        println!("Note: {} is set in this environment, and wins while it is.", key.to_uppercase());
+    }
+    if connect().await.is_ok() {
+        println!(
+            "ERP Helper is running: it uses the new setting from its next start (`erp-helper quit`, then start it)."
+        );
+    }
+    Ok(0)
+}
+
 async fn verb_main(verb: Verb) -> anyhow::Result<i32> {
-    let conn = connect().await?;
+    // The settings are a file: no app needed.
+    let conn = match verb {
+        Verb::Settings { action } => return settings_main(action.unwrap_or(SettingsAction::Show)).await,
+        _ => connect().await?,
+    };
     let rpc = |e: ClientError| anyhow::anyhow!("{e}");
     match verb {
         Verb::Status { json } => {
@@ -244,6 +319,7 @@ async fn verb_main(verb: Verb) -> anyhow::Result<i32> {
                 println!("{}  {:<6} {:<22} {}  [{} as {}]", e.time, e.outcome, e.tool, e.detail, e.client, e.user);
             }
         }
+        Verb::Settings { .. } => unreachable!("answered before connecting"),
     }
     Ok(0)
 }

@@ -29,6 +29,7 @@ pub(crate) async fn run(setup: AppSetup) -> anyhow::Result<()> {
         opener: erp_core::google::system_opener(),
     };
     let core = CoreHandle::build(deps).await?;
+    crate::setup::tell_starter_ready();
 
     let view = core.sessions().view();
     say!("erp-helper {} (headless) listening on {}", erp_core::APP_VERSION, listener.path().display());

@@ -48,9 +48,9 @@ pub(crate) async fn prepare(opts: &Options) -> anyhow::Result<AppSetup> {
     } else {
         (None, Config::from_env()?)
     };
-    let choice = match std::env::var("ERP_HELPER_SESSION_STORE") {
-        Ok(v) => StoreChoice::parse(&v)?,
-        Err(_) => StoreChoice::Auto,
+    let choice = match &config.session_store {
+        Some(v) => StoreChoice::parse(v)?,
+        None => StoreChoice::Auto,
     };
     // Demo sessions are simulator sessions: never put them in your keychain.
     let choice = if opts.memory_session || opts.demo { StoreChoice::Memory } else { choice };
@@ -64,4 +64,15 @@ pub(crate) async fn prepare(opts: &Options) -> anyhow::Result<AppSetup> {
         issuer
     });
     Ok(AppSetup { config, store, demo, sim })
+}
+
+/// Tell the erp-mcp that started this app (it set
+/// [`erp_proto::socket::READY_ENV`] and made stdout a pipe) that the socket
+/// answers now. A no-op otherwise; a gone reader is not an error.
+pub(crate) fn tell_starter_ready() {
+    if std::env::var_os(erp_proto::socket::READY_ENV).is_some() {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(b"ready\n").and_then(|()| out.flush());
+    }
 }

@@ -61,6 +61,26 @@ impl TestEnv {
         self
     }
 
+    /// Make the app's settings its own, as a user's are: the ERP and the
+    /// session store go into its settings file (under `XDG_CONFIG_HOME`), and
+    /// no process of this test names the ERP or the app's directories in its
+    /// environment. An app that erp-mcp starts (with only the allowlisted
+    /// variables) then finds the same settings and session as the CLI.
+    pub fn app_owned(&mut self) -> &mut Self {
+        let mut settings = serde_json::Map::new();
+        for key in ["ERP_API_BASE_URL", "ERP_HELPER_SESSION_STORE"] {
+            if let Some(v) = self.get(key) {
+                settings.insert(key.to_lowercase(), v.into());
+            }
+        }
+        let dir = self.dir.path().join("home/.config/erp-helper");
+        std::fs::create_dir_all(&dir).expect("config dir");
+        std::fs::write(dir.join("settings.json"), serde_json::Value::Object(settings).to_string()).expect("settings");
+        let gone = ["ERP_API_BASE_URL", "ERP_HELPER_SESSION_STORE", "ERP_HELPER_CONFIG_DIR", "ERP_HELPER_DATA_DIR"];
+        self.vars.retain(|(k, _)| !gone.contains(&k.as_str()));
+        self
+    }
+
     /// The variables, as `(key, value)`.
     pub fn vars(&self) -> &[(String, String)] {
         &self.vars

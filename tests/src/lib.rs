@@ -234,7 +234,8 @@ pub async fn spawn_mcp(socket: &Path, client_name: &str, extra: &[(&str, &str)])
     start_mcp(cmd, client_name).await
 }
 
-async fn start_mcp(cmd: std::process::Command, client_name: &str) -> Mcp {
+/// Initialise an `erp-mcp` started by `cmd` (any program, any environment) as MCP client `client_name`.
+pub async fn start_mcp(cmd: std::process::Command, client_name: &str) -> Mcp {
     let cmd = tokio::process::Command::from(cmd);
     let (transport, _stderr) = TokioChildProcess::builder(cmd).stderr(Stdio::inherit()).spawn().expect("spawn erp-mcp");
     let info = rmcp::model::ClientConfig::new(

@@ -1,6 +1,9 @@
-//! The app's settings, from defaults then the environment, including the
-//! Google OAuth client. Parsed from an injectable lookup so tests need no
-//! process environment. Imports only the leaves (`error`, `secret`).
+//! The app's settings, including the Google OAuth client: from the
+//! environment of the person who started the app, else the app's own
+//! settings file (`settings.json` in the config directory, written by
+//! `erp-helper settings`), else the defaults. Parsed from an injectable lookup
+//! so tests need no process environment. Imports only the leaves (`error`,
+//! `secret`, `fsutil`).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -39,12 +42,153 @@ pub struct Config {
     pub authorized_users_env: Option<Vec<String>>,
     /// Google sign-in settings, when a client id is configured.
     pub google: Option<GoogleSettings>,
+    /// `ERP_HELPER_SESSION_STORE`, when set: where the session is kept.
+    pub session_store: Option<String>,
+}
+
+/// The settings a user may keep in the settings file: its key, and what it is.
+/// Each is also an environment variable, the key in capitals, which wins.
+pub const SETTINGS: &[(&str, &str)] = &[
+    ("erp_api_base_url", "the ERP's API root, e.g. https://erp.example.com/api/v1/"),
+    ("erp_web_url", "the ERP's login page (default: derived from the API root)"),
+    ("google_client_id", "the Google OAuth client for \"Sign in with Google\""),
+    ("google_client_secret", "that client's secret, if it has one"),
+    ("google_auth_url", "Google's authorization endpoint (https unless loopback)"),
+    ("google_token_url", "Google's token endpoint (https unless loopback)"),
+    ("erp_helper_oauth_port", "the loopback port of the Google sign-in (0: any free port)"),
+    ("erp_helper_oauth_timeout", "seconds the browser sign-in may take"),
+    ("erp_helper_session_store", "where the session is kept: auto, keychain, file or memory"),
+];
+
+/// The settings file, `settings.json` in the config directory: a JSON object
+/// of [`SETTINGS`] keys to strings. Written atomically, readable only by you.
+#[derive(Debug, Clone, Default)]
+pub struct SettingsFile {
+    path: PathBuf,
+    values: std::collections::BTreeMap<String, String>,
+}
+
+impl SettingsFile {
+    /// The file's place in `config_dir`.
+    pub fn path_in(config_dir: &std::path::Path) -> PathBuf {
+        config_dir.join("settings.json")
+    }
+
+    /// Read it; a missing file is empty, a broken one an error naming it.
+    pub fn load(config_dir: &std::path::Path) -> Result<Self> {
+        let path = Self::path_in(config_dir);
+        let values = match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
+                CoreError::Config(format!("{} is not a JSON object of strings ({e}); fix or remove it", path.display()))
+            })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Default::default(),
+            Err(e) => return Err(CoreError::storage("read", path.display(), e)),
+        };
+        let file = Self { path, values };
+        if let Some(k) = file.values.keys().find(|k| !SETTINGS.iter().any(|(s, _)| s == k)) {
+            return Err(CoreError::Config(format!("{}: unknown setting {k:?}", file.path.display())));
+        }
+        Ok(file)
+    }
+
+    /// Where it lives.
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+
+    /// One value.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.values.get(key).map(String::as_str)
+    }
+
+    /// Set (`Some`) or remove (`None`) one value, after checking that the
+    /// settings it leaves are valid; then save.
+    pub fn set(&mut self, key: &str, value: Option<&str>) -> Result<()> {
+        if !SETTINGS.iter().any(|(k, _)| *k == key) {
+            let known: Vec<&str> = SETTINGS.iter().map(|(k, _)| *k).collect();
+            return Err(CoreError::InvalidParams(format!(
+                "unknown setting {key:?}; the settings are {}",
+                known.join(", ")
+            )));
+        }
+        let mut next = self.values.clone();
+        match value.map(str::trim) {
+            Some(v) if !v.is_empty() => next.insert(key.to_string(), v.to_string()),
+            _ => next.remove(key),
+        };
+        let candidate = Self { path: self.path.clone(), values: next };
+        Config::from_lookup(|k| candidate.get(&k.to_lowercase()).map(str::to_string))?;
+        let bytes = serde_json::to_vec_pretty(&candidate.values).expect("a map of strings serialises");
+        crate::fsutil::write_private(&self.path, &bytes)?;
+        *self = candidate;
+        Ok(())
+    }
+}
+
+/// The config directory from the environment, before the settings are read.
+fn config_dir_from(get: impl Fn(&str) -> Option<String>) -> Result<PathBuf> {
+    get("ERP_HELPER_CONFIG_DIR")
+        .map(PathBuf::from)
+        .or_else(|| dirs::config_dir().map(|d| d.join("erp-helper")))
+        .ok_or_else(|| CoreError::Config("no config directory; set ERP_HELPER_CONFIG_DIR".into()))
+}
+
+/// The process environment, trimmed, empty values as unset.
+fn env_var(k: &str) -> Option<String> {
+    std::env::var(k).ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+}
+
+/// One setting as `erp-helper settings` shows it.
+#[derive(Debug, Clone)]
+pub struct SettingRow {
+    /// Its key in the settings file.
+    pub key: &'static str,
+    /// What it is.
+    pub what: &'static str,
+    /// Its value, when set.
+    pub value: Option<String>,
+    /// Where that value comes from.
+    pub source: SettingSource,
+}
+
+/// Where one setting's value comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SettingSource {
+    /// The environment of whoever started the app.
+    Environment,
+    /// The settings file.
+    File,
+    /// Not set: the default applies.
+    Default,
 }
 
 impl Config {
-    /// From the process environment.
+    /// From the process environment, then the settings file.
     pub fn from_env() -> Result<Self> {
-        Self::from_lookup(|k| std::env::var(k).ok())
+        Self::from_env_and_file(env_var)
+    }
+
+    /// From an environment lookup, then the settings file it leads to.
+    pub fn from_env_and_file(env: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let file = SettingsFile::load(&config_dir_from(&env)?)?;
+        Self::from_lookup(|k| env(k).or_else(|| file.get(&k.to_lowercase()).map(str::to_string)))
+    }
+
+    /// Each setting's value (if set) and where it comes from, for `erp-helper settings`.
+    pub fn sources() -> Result<(SettingsFile, Vec<SettingRow>)> {
+        let file = SettingsFile::load(&config_dir_from(env_var)?)?;
+        let rows = SETTINGS
+            .iter()
+            .map(|&(key, what)| {
+                let (value, source) = match (env_var(&key.to_uppercase()), file.get(key)) {
+                    (Some(v), _) => (Some(v), SettingSource::Environment),
+                    (None, Some(v)) => (Some(v.to_string()), SettingSource::File),
+                    (None, None) => (None, SettingSource::Default),
+                };
+                SettingRow { key, what, value, source }
+            })
+            .collect();
+        Ok((file, rows))
     }
 
     /// From any key lookup.
@@ -55,10 +199,7 @@ impl Config {
             Some(w) => parse_http_url("ERP_WEB_URL", &w)?,
             None => web_origin(&api_base),
         };
-        let config_dir = get("ERP_HELPER_CONFIG_DIR")
-            .map(PathBuf::from)
-            .or_else(|| dirs::config_dir().map(|d| d.join("erp-helper")))
-            .ok_or_else(|| CoreError::Config("no config directory; set ERP_HELPER_CONFIG_DIR".into()))?;
+        let config_dir = config_dir_from(get)?;
         let data_dir = get("ERP_HELPER_DATA_DIR")
             .map(PathBuf::from)
             .or_else(|| dirs::data_dir().map(|d| d.join("erp-helper")))
@@ -67,7 +208,8 @@ impl Config {
         let authorized_users_env = get("MCP_AUTHORIZED_USERS")
             .map(|v| v.split(',').map(|e| e.trim().to_lowercase()).filter(|e| !e.is_empty()).collect());
         let google = GoogleSettings::from_lookup(&get)?;
-        Ok(Self { api_base, web_url, config_dir, data_dir, socket, authorized_users_env, google })
+        let session_store = get("ERP_HELPER_SESSION_STORE");
+        Ok(Self { api_base, web_url, config_dir, data_dir, socket, authorized_users_env, google, session_store })
     }
 
     /// The web page of a week log.
@@ -198,6 +340,46 @@ mod tests {
         assert!(e.contains("must use https"), "{e}");
         assert!(parse_api_base("ftp://x/api/v1/").is_err());
         assert!(parse_api_base("https://u:p@x/api/v1/").is_err());
+    }
+
+    #[test]
+    fn the_environment_wins_over_the_settings_file_which_wins_over_the_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut file = SettingsFile::load(dir.path()).unwrap();
+        file.set("erp_api_base_url", Some("https://file.example/api/v1/")).unwrap();
+        file.set("google_client_id", Some("from-file")).unwrap();
+        let d = dir.path().display().to_string();
+        let env = |pairs: Vec<(&'static str, String)>| {
+            move |k: &str| pairs.iter().find(|(p, _)| *p == k).map(|(_, v)| v.clone())
+        };
+        let c = Config::from_env_and_file(env(vec![("ERP_HELPER_CONFIG_DIR", d.clone())])).unwrap();
+        assert_eq!(c.api_base.as_str(), "https://file.example/api/v1/");
+        assert_eq!(c.google.unwrap().client_id, "from-file");
+        let c = Config::from_env_and_file(env(vec![
+            ("ERP_HELPER_CONFIG_DIR", d.clone()),
+            ("ERP_API_BASE_URL", "https://env.example/api/v1/".into()),
+        ]))
+        .unwrap();
+        assert_eq!(c.api_base.as_str(), "https://env.example/api/v1/");
+        file.set("erp_api_base_url", None).unwrap();
+        let c = Config::from_env_and_file(env(vec![("ERP_HELPER_CONFIG_DIR", d)])).unwrap();
+        assert_eq!(c.api_base.as_str(), DEFAULT_API_BASE);
+    }
+
+    #[test]
+    fn a_bad_setting_is_refused_and_a_broken_file_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut file = SettingsFile::load(dir.path()).unwrap();
+        assert!(
+            file.set("erp_api_base_url", Some("http://erp.example/api/v1/")).unwrap_err().to_string().contains("https")
+        );
+        assert!(file.set("token", Some("x")).unwrap_err().to_string().contains("unknown setting"));
+        assert!(!SettingsFile::path_in(dir.path()).exists(), "nothing written for a refused value");
+        std::fs::write(SettingsFile::path_in(dir.path()), "{not json").unwrap();
+        let e = SettingsFile::load(dir.path()).unwrap_err().to_string();
+        assert!(e.contains("settings.json") && e.contains("fix or remove it"), "{e}");
+        std::fs::write(SettingsFile::path_in(dir.path()), r#"{"erp_token": "x"}"#).unwrap();
+        assert!(SettingsFile::load(dir.path()).unwrap_err().to_string().contains("unknown setting"));
     }
 
     #[test]

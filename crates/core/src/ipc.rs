@@ -286,9 +286,15 @@ type Writer = mpsc::Sender<Outgoing>;
 async fn hello(
     reader: &mut FramedRead<SharedStream, Codec>,
     writer: &mut FramedWrite<SharedStream, Codec>,
+    api: &url::Url,
 ) -> Option<ClientInfo> {
     let first = tokio::time::timeout(std::time::Duration::from_secs(10), reader.next()).await;
     let refusal = match first {
+        Ok(Some(Ok(Incoming::Frame(ClientFrame::Hello { client, .. }))))
+            if client.erp_api.as_deref().is_some_and(|theirs| !same_erp(theirs, api)) =>
+        {
+            other_erp(client.erp_api.as_deref().unwrap_or_default(), api)
+        }
         Ok(Some(Ok(Incoming::Frame(ClientFrame::Hello { protocol, client })))) if protocol == PROTOCOL_VERSION => {
             let mine = ServerFrame::Hello { protocol: PROTOCOL_VERSION, app_version: crate::APP_VERSION.into() };
             return writer.send(mine).await.is_ok().then_some(client);
@@ -303,6 +309,23 @@ async fn hello(
     };
     let _ = writer.send(ServerFrame::Error { error: refusal }).await;
     None
+}
+
+/// Whether a client's ERP (as it was configured, unparsed) is the app's.
+fn same_erp(theirs: &str, api: &url::Url) -> bool {
+    crate::config::parse_api_base(theirs).is_ok_and(|t| &t == api)
+}
+
+fn other_erp(theirs: &str, api: &url::Url) -> RpcError {
+    let theirs: String = theirs.chars().filter(|c| !c.is_control()).take(200).collect();
+    RpcError::new(
+        ErrorCode::OtherErp,
+        format!(
+            "This MCP server is set up for the ERP at {theirs} (ERP_API_BASE_URL in your editor's MCP settings), but the \
+             ERP Helper app serves {api}. Remove ERP_API_BASE_URL from the editor's settings, or change the app's ERP \
+             with `erp-helper settings set erp_api_base_url URL`."
+        ),
+    )
 }
 
 /// Writer: one task owns the write half, so frames never interleave. A reply
@@ -448,7 +471,7 @@ async fn connection(stream: Stream, core: CoreHandle, router: Arc<Router>, shutd
     let (rx, tx) = SharedStream::halves(stream);
     let mut reader = FramedRead::new(rx, Codec::default());
     let mut writer = FramedWrite::new(tx, Codec::default());
-    let Some(client) = hello(&mut reader, &mut writer).await else { return };
+    let Some(client) = hello(&mut reader, &mut writer, &core.config().api_base).await else { return };
     tracing::debug!(client = %client.name, mcp_client = ?client.mcp_client, "client connected");
     let guard = core.clients().register(client.clone());
     let (out, writer_task) = spawn_writer(writer);

@@ -27,6 +27,8 @@ pub enum ErrorCode {
     VersionMismatch,
     /// The request was cancelled by the caller.
     Cancelled,
+    /// The client was set up for another ERP than the app serves.
+    OtherErp,
     /// A bug or an unexpected state in the app; details are in the app's log.
     Internal,
 }
@@ -44,6 +46,7 @@ impl ErrorCode {
             Self::Timeout => "timeout",
             Self::VersionMismatch => "version_mismatch",
             Self::Cancelled => "cancelled",
+            Self::OtherErp => "other_erp",
             Self::Internal => "internal",
         }
     }

@@ -31,6 +31,11 @@ pub struct ClientInfo {
     /// The MCP host's version, once known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mcp_client_version: Option<String>,
+    /// The ERP API this client was set up for (the shim's `ERP_API_BASE_URL`),
+    /// when it names one: an app serving another ERP refuses the connection
+    /// with a sentence naming both, rather than answer for the wrong company.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub erp_api: Option<String>,
 }
 
 /// Frames the client (shim or CLI) sends.

@@ -18,6 +18,11 @@ pub const SOCKET_ENV: &str = "ERP_HELPER_SOCKET";
 /// The file name of the socket inside its directory.
 pub const SOCKET_FILE: &str = "erp-helper.sock";
 
+/// Set by erp-mcp when it starts the app with its stdout a pipe: the app
+/// writes one line, `ready`, there once its socket answers, so the shim
+/// connects at once instead of polling.
+pub const READY_ENV: &str = "ERP_HELPER_NOTIFY_READY";
+
 /// The socket path for this user, read from the process environment.
 pub fn socket_path() -> PathBuf {
     socket_path_from(|k| std::env::var_os(k))

@@ -30,6 +30,7 @@ fn shim() -> ClientInfo {
         version: "0.1.0".into(),
         mcp_client: Some("cursor".into()),
         mcp_client_version: Some("1.7.0".into()),
+        erp_api: None,
     }
 }
 

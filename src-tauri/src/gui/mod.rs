@@ -141,6 +141,7 @@ pub(crate) fn run(setup: AppSetup, args: Vec<String>) -> anyhow::Result<()> {
             app.manage(login::CaptureNonce::default());
             app.manage(sim);
             tauri::async_runtime::spawn(erp_core::ipc::serve(listener, core.clone(), stop.clone()));
+            crate::setup::tell_starter_ready();
             tray::install(&handle, &core)?;
             let (quit_app, quit_core) = (handle.clone(), core.clone());
             tauri::async_runtime::spawn(async move {

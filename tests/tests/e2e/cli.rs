@@ -177,7 +177,9 @@ async fn cli_verbs_session_restart_single_instance_and_no_token_leaks() {
 #[tokio::test(flavor = "multi_thread")]
 async fn erp_mcp_starts_the_app_when_nothing_answers() {
     let sim = Sim::start(SimConfig::default()).await.unwrap();
-    let env = Env::new(&sim.api_url());
+    let mut env = Env::new(&sim.api_url());
+    // The started app reads its ERP from its own settings (autostart.rs has the why).
+    env.env.app_owned();
     let app = bin("erp-helper");
     let mcp =
         erp_e2e::spawn_mcp_in(&env.env, "e2e", &[("ERP_HELPER_APP", app.to_str().unwrap()), ("RUST_LOG", "warn")])
@@ -231,7 +233,8 @@ async fn demo_mode_runs_the_main_job_with_no_account() {
     let mut app = env.start_app(&["--demo"], "demo");
     let s = env.run(&["signin", "--demo"], None);
     assert!(stdout(&s).contains("Signed in as jane@example.com (via demo)."), "{}", stdout(&s));
-    let mcp = erp_e2e::spawn_mcp_in(&env.env, "e2e", &[("ERP_MCP_NO_AUTOSTART", "1")]).await;
+    // The demo app serves its simulator; this shim names no ERP of its own.
+    let mcp = erp_e2e::spawn_mcp_in(&env.env, "e2e", &[("ERP_MCP_NO_AUTOSTART", "1"), ("ERP_API_BASE_URL", "")]).await;
     let w = erp_e2e::monday(-1);
     let week = mcp.ok("get_week_logs", json!({"week_starting": w.to_string()})).await;
     assert_eq!(week["total"]["hours"], 40);

@@ -364,7 +364,8 @@ async fn a_lost_answer_never_sends_the_additive_slack_post_twice() {
     let monday = erp_e2e::monday(1);
     assert!(sim.remove_week("jane@example.com", monday), "no seeded week to remove");
     let mut env = TestEnv::new(&sim.api_url());
-    env.set("ERP_HELPER_SESSION_STORE", "file");
+    // The app the shim starts finds its ERP and session in its own settings.
+    env.set("ERP_HELPER_SESSION_STORE", "file").app_owned();
     let socket = env.socket();
     let mut first = env.command("erp-helper").arg("--headless").stderr(Stdio::null()).spawn().unwrap();
     eventually_blocking("the socket", 20, || socket.exists().then_some(()));

@@ -271,6 +271,23 @@ impl Mcp {
     }
 }
 
+/// The running `erp-helper` serving `socket` (found in /proc by its binary and
+/// its `ERP_HELPER_SOCKET`): its pid and environment.
+pub fn app_process(socket: &Path) -> Option<(u32, Vec<(String, String)>)> {
+    let app = bin("erp-helper").canonicalize().ok()?;
+    let needle = format!("ERP_HELPER_SOCKET={}", socket.display());
+    std::fs::read_dir("/proc").ok()?.flatten().find_map(|p| {
+        let pid: u32 = p.file_name().to_str()?.parse().ok()?;
+        let exe = std::fs::read_link(p.path().join("exe")).ok()?;
+        let environ = std::fs::read(p.path().join("environ")).ok()?;
+        let vars: Vec<String> = environ.split(|b| *b == 0).map(|v| String::from_utf8_lossy(v).into_owned()).collect();
+        (exe == app && vars.contains(&needle)).then(|| {
+            let vars = vars.iter().filter_map(|v| v.split_once('=')).map(|(k, v)| (k.into(), v.into())).collect();
+            (pid, vars)
+        })
+    })
+}
+
 /// The text content of a result.
 pub fn text(r: &CallToolResult) -> String {
     r.content.iter().filter_map(|c| c.as_text().map(|t| t.text.clone())).collect::<Vec<_>>().join("\n")

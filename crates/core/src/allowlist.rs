@@ -30,7 +30,8 @@ pub fn normalise_entry(raw: &str) -> Result<String> {
     let e = raw.trim().to_lowercase();
     let bad = || {
         CoreError::invalid(format!(
-            "entry must be an email like jane@example.com or a domain like @example.com, got {raw:?}."
+            "entry must be an email like jane@example.com or a domain like @example.com, got {}.",
+            crate::error::shown(raw)
         ))
     };
     if e.chars().any(|c| c.is_whitespace() || c.is_control() || c == ',') || e.len() > 254 {
@@ -120,7 +121,7 @@ impl Allowlist {
         let before = self.entries.len();
         self.entries.retain(|x| *x != e);
         if before == self.entries.len() {
-            return Err(CoreError::invalid(format!("entry {raw:?} is not on the list.")));
+            return Err(CoreError::invalid(format!("entry {} is not on the list.", crate::error::shown(raw))));
         }
         Ok(())
     }

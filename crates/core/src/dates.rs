@@ -15,10 +15,13 @@ pub fn parse_date(arg: &str, value: &str) -> Result<NaiveDate> {
         && b[7] == b'-'
         && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
     if !shape_ok {
-        return Err(CoreError::invalid(format!("{arg} must be a date in YYYY-MM-DD form, got {value:?}.")));
+        return Err(CoreError::invalid(format!(
+            "{arg} must be a date in YYYY-MM-DD form, got {}.",
+            crate::error::shown(value)
+        )));
     }
     NaiveDate::parse_from_str(value, "%Y-%m-%d")
-        .map_err(|_| CoreError::invalid(format!("{arg} is not a real calendar date: {value:?}.")))
+        .map_err(|_| CoreError::invalid(format!("{arg} is not a real calendar date: {}.", crate::error::shown(value))))
 }
 
 /// Parse a tool argument that must be a Monday in `YYYY-MM-DD` form.

@@ -195,6 +195,51 @@ pub enum CoreError {
     Internal(String),
 }
 
+/// A value the caller sent, quoted for an error sentence: at most 40
+/// characters of it (a 100 kB argument is not echoed back), escaped.
+pub fn shown(value: &str) -> String {
+    const MAX: usize = 40;
+    match value.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{:?}…", &value[..cut]),
+        None => format!("{value:?}"),
+    }
+}
+
+/// A message that may quote what the caller sent (serde's do), with every
+/// quoted run cut to 40 characters and the whole to 300: an error names the
+/// bad value, it does not echo 100 kB of it.
+pub fn capped(msg: &str) -> String {
+    const RUN: usize = 40;
+    const ALL: usize = 300;
+    let mut out = String::with_capacity(msg.len().min(ALL + 8));
+    let (mut inside, mut run, mut escaped) = (false, 0usize, false);
+    for c in msg.chars() {
+        if inside && !escaped && c == '"' {
+            inside = false;
+            if run > RUN {
+                out.push('…');
+            }
+            out.push(c);
+            continue;
+        }
+        if inside {
+            escaped = !escaped && c == '\\';
+            run += 1;
+            if run > RUN {
+                continue;
+            }
+        } else if c == '"' {
+            inside = true;
+            run = 0;
+        }
+        out.push(c);
+    }
+    match out.char_indices().nth(ALL) {
+        Some((cut, _)) => format!("{}…", &out[..cut]),
+        None => out,
+    }
+}
+
 impl CoreError {
     /// A bad-argument error.
     pub fn invalid(msg: impl Into<String>) -> Self {
@@ -299,5 +344,23 @@ impl CoreError {
 impl From<std::convert::Infallible> for CoreError {
     fn from(never: std::convert::Infallible) -> Self {
         match never {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{capped, shown};
+
+    #[test]
+    fn quoted_values_are_cut_and_short_ones_kept() {
+        let long = "é".repeat(1000);
+        assert_eq!(shown("2026-13-01"), "\"2026-13-01\"");
+        assert_eq!(shown(&long).chars().count(), 40 + 3);
+        let msg = format!("invalid type: string \"{long}\", expected i64");
+        assert_eq!(capped(&msg), format!("invalid type: string \"{}…\", expected i64", "é".repeat(40)));
+        assert_eq!(capped("unknown field `x`"), "unknown field `x`");
+        let escaped = format!("string \"a\\\"{}\" and \"b\"", "z".repeat(50));
+        assert!(capped(&escaped).ends_with("…\" and \"b\""), "{}", capped(&escaped));
+        assert!(capped(&"x".repeat(5000)).chars().count() <= 301);
     }
 }

@@ -172,8 +172,8 @@ pub struct Router {
 fn parse<A: DeserializeOwned>(params: Value) -> Result<A> {
     let params = if params.is_null() { Value::Object(Default::default()) } else { params };
     serde_path_to_error::deserialize(params).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner().to_string();
+        let path = crate::error::capped(&e.path().to_string());
+        let inner = crate::error::capped(&e.into_inner().to_string());
         // serde lists every accepted field after an unknown one; the schema already says that.
         let inner = match inner.split_once(", expected one of") {
             Some((head, _)) if inner.starts_with("unknown field") => head.to_string(),

@@ -13,7 +13,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use serde_json::{Value, json};
 
-use crate::model::{ApiError, Fault, RequestRecord, SimPerson, State};
+use std::time::Duration;
+
+use crate::model::{ApiError, Chaos, Fault, RequestRecord, SimPerson, State};
 
 type Shared = Arc<Mutex<State>>;
 
@@ -41,8 +43,28 @@ async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let chaos = lock(&state).roll_chaos();
+    let is_save = method == Method::PATCH;
+    match chaos {
+        Some(Chaos::ServerError) => return json_response(500, json!({"detail": "A server error occurred."})),
+        Some(Chaos::BadGateway) => {
+            return (StatusCode::BAD_GATEWAY, "<html><body>502 Bad Gateway</body></html>").into_response();
+        }
+        Some(Chaos::Conflict) if is_save => {
+            return json_response(409, json!({"detail": "This week log was changed by someone else."}));
+        }
+        Some(Chaos::Conflict) => return json_response(503, json!({"detail": "Service unavailable."})),
+        // Unwinding the connection's task drops it unanswered (and skips the panic hook: no noise).
+        Some(Chaos::ResetBefore) => std::panic::resume_unwind(Box::new("erp-sim chaos: reset")),
+        Some(Chaos::Slow) => tokio::time::sleep(Duration::from_millis(1500)).await,
+        Some(Chaos::ResetAfter) | None => {}
+    }
     let work = tokio::spawn(carry_out(state, method, uri, query, headers, body));
-    work.await.unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+    let answer = work.await.unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response());
+    if chaos == Some(Chaos::ResetAfter) {
+        std::panic::resume_unwind(Box::new("erp-sim chaos: reset after the work"));
+    }
+    answer
 }
 
 async fn carry_out(

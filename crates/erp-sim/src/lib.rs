@@ -19,7 +19,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 use model::State;
-pub use model::{Fault, ListShape, RequestRecord, SimConfig, SimPerson};
+pub use model::{Chaos, Fault, ListShape, RequestRecord, SimConfig, SimPerson};
 
 /// A running simulator. Dropping it stops the server.
 pub struct Sim {
@@ -117,6 +117,11 @@ impl Sim {
     /// Change the configuration (shape, latency, strictness) at run time.
     pub fn configure(&self, f: impl FnOnce(&mut SimConfig)) {
         f(&mut self.state().config)
+    }
+
+    /// How many of each chaos fault (see [`SimConfig::chaos_rate`]) were dealt so far.
+    pub fn chaos_dealt(&self) -> std::collections::BTreeMap<String, usize> {
+        self.state().chaos_dealt.clone()
     }
 
     /// Make the next `count` API requests whose path contains `path_part` fail.

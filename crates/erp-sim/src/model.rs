@@ -71,6 +71,29 @@ pub struct SimConfig {
     /// `core/google-login/`: accept any Google access token (one issued by a
     /// third-party OAuth server in tests) as this account, as if Google vouched for it.
     pub google_any_token_as: Option<String>,
+    /// Chaos: this share of API requests (0.0–1.0) meets a random fault (see
+    /// [`Chaos`]), drawn from a generator seeded with `chaos_seed`.
+    pub chaos_rate: f64,
+    /// See `chaos_rate`.
+    pub chaos_seed: u64,
+}
+
+/// The faults `chaos_rate` draws from, each as likely as the others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Chaos {
+    /// 500, nothing done.
+    ServerError,
+    /// 502 from a proxy in front, with an HTML body, nothing done.
+    BadGateway,
+    /// The connection is dropped before the request is carried out.
+    ResetBefore,
+    /// The request is carried out, then the connection is dropped unanswered:
+    /// the client can't know it landed.
+    ResetAfter,
+    /// A conflict (409) for a save, as a concurrent edit gives; a 503 otherwise.
+    Conflict,
+    /// The answer comes 1.5 s late (a slow body), the work done as usual.
+    Slow,
 }
 
 impl Default for SimConfig {
@@ -91,6 +114,8 @@ impl Default for SimConfig {
             today,
             oauth_auto_approve: None,
             google_any_token_as: None,
+            chaos_rate: 0.0,
+            chaos_seed: 1,
         }
     }
 }
@@ -163,6 +188,9 @@ pub(crate) struct State {
     pub(crate) faults: Vec<(String, usize, Fault)>,
     pub(crate) google_tokens: HashMap<String, String>,
     pub(crate) oauth_codes: HashMap<String, OAuthCode>,
+    chaos: Option<(u64, rand::rngs::StdRng)>,
+    /// How many of each chaos fault were dealt.
+    pub(crate) chaos_dealt: BTreeMap<String, usize>,
     next_id: i64,
     stamp: u64,
 }
@@ -239,6 +267,8 @@ impl State {
             faults: Vec::new(),
             google_tokens: HashMap::new(),
             oauth_codes: HashMap::new(),
+            chaos: None,
+            chaos_dealt: BTreeMap::new(),
             next_id: 0,
             stamp: 0,
         };
@@ -309,6 +339,33 @@ impl State {
         if let Some(p) = self.people.iter_mut().find(|p| p.email == email) {
             p.token = random_hex(40);
         }
+    }
+
+    /// Draw a chaos fault for one request, or none.
+    pub(crate) fn roll_chaos(&mut self) -> Option<Chaos> {
+        use rand::{Rng, SeedableRng};
+        if self.config.chaos_rate <= 0.0 {
+            return None;
+        }
+        let seed = self.config.chaos_seed;
+        if self.chaos.as_ref().is_none_or(|(s, _)| *s != seed) {
+            self.chaos = Some((seed, rand::rngs::StdRng::seed_from_u64(seed)));
+        }
+        let rng = &mut self.chaos.as_mut().expect("set above").1;
+        if !rng.random_bool(self.config.chaos_rate.min(1.0)) {
+            return None;
+        }
+        const ALL: [Chaos; 6] = [
+            Chaos::ServerError,
+            Chaos::BadGateway,
+            Chaos::ResetBefore,
+            Chaos::ResetAfter,
+            Chaos::Conflict,
+            Chaos::Slow,
+        ];
+        let pick = ALL[rng.random_range(0..ALL.len())];
+        *self.chaos_dealt.entry(format!("{pick:?}")).or_default() += 1;
+        Some(pick)
     }
 
     pub(crate) fn take_fault(&mut self, path: &str) -> Option<Fault> {

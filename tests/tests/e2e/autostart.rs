@@ -43,19 +43,7 @@ const ALLOWED: &[&str] = &[
 
 /// The environment of the running `erp-helper` serving `socket`, from /proc.
 fn app_environment(socket: &Path) -> Vec<(String, String)> {
-    let app = bin("erp-helper").canonicalize().unwrap();
-    let needle = format!("ERP_HELPER_SOCKET={}", socket.display());
-    eventually_blocking("the started app in /proc", 10, || {
-        std::fs::read_dir("/proc").unwrap().flatten().find_map(|p| {
-            let exe = std::fs::read_link(p.path().join("exe")).ok()?;
-            let environ = std::fs::read(p.path().join("environ")).ok()?;
-            let vars: Vec<String> =
-                environ.split(|b| *b == 0).map(|v| String::from_utf8_lossy(v).into_owned()).collect();
-            (exe == app && vars.contains(&needle)).then(|| {
-                vars.iter().filter_map(|v| v.split_once('=').map(|(k, v)| (k.to_string(), v.to_string()))).collect()
-            })
-        })
-    })
+    eventually_blocking("the started app in /proc", 10, || erp_e2e::app_process(socket)).1
 }
 
 /// A CLI run of `erp-helper` in `env`.

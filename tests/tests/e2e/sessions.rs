@@ -193,3 +193,25 @@ async fn sign_out_stops_a_running_fill_before_its_next_erp_request() {
     let why = out["days"].as_array().into_iter().flatten().find_map(|d| d["error"].as_str()).unwrap_or_default();
     assert!(why.contains("ended while it was running"), "{why}");
 }
+
+#[tokio::test]
+async fn a_late_rejection_of_an_old_session_leaves_the_new_one_alone() {
+    let mut h = Harness::signed_in(JANE).await;
+    let mcp = h.mcp().await;
+    // jane's call is slow at the ERP; meanwhile her token is revoked and sam
+    // signs in. Her call's 401 arrives after sam's session exists.
+    h.sim.inject_fault("active_project_list", 1, erp_sim::Fault::Slow(std::time::Duration::from_millis(1500)));
+    let late = mcp.call("get_active_projects", json!({}));
+    let switch = async {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        h.sim.revoke_token(JANE);
+        h.sign_in("sam@example.com").await;
+    };
+    let (r, ()) = tokio::join!(late, switch);
+    assert_eq!(r.is_error, Some(true), "jane's call must fail: {}", erp_e2e::text(&r));
+    assert_eq!(h.core.sessions().view().email.as_deref(), Some("sam@example.com"), "the new session was dropped");
+    // And the stored one is sam's too: a restarted app is still signed in as sam.
+    h.restart_app().await;
+    assert_eq!(h.core.sessions().view().email.as_deref(), Some("sam@example.com"));
+    assert!(mcp.ok("whoami", json!({})).await["email"] == "sam@example.com");
+}

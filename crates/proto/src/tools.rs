@@ -107,17 +107,88 @@ pub struct ToolSpec {
     pub hints: Hints,
 }
 
-/// JSON Schema (draft 2020-12, no `$ref`s: some hosts cannot follow them) for `T`.
+/// JSON Schema (draft 2020-12, no `$ref`s: some hosts cannot follow them) for
+/// `T`, with only standard keywords and formats (see [`standard_formats`]).
 pub fn schema_for<T: JsonSchema>() -> Map<String, Value> {
     let mut settings = schemars::generate::SchemaSettings::draft2020_12();
     settings.inline_subschemas = true;
     let schema = settings.into_generator().into_root_schema_for::<T>();
-    let mut map = match schema.to_value() {
+    let mut value = schema.to_value();
+    standard_formats(&mut value);
+    let mut map = match value {
         Value::Object(m) => m,
         other => panic!("schema of {} is not an object: {other}", std::any::type_name::<T>()),
     };
     map.remove("$schema");
     map
+}
+
+/// The formats JSON Schema defines; schemars adds Rust's own (`uint32`,
+/// `int64`, `double`…), which Ajv-based hosts warn about on every start and
+/// some model providers reject.
+const JSON_SCHEMA_FORMATS: &[&str] = &[
+    "date-time",
+    "date",
+    "time",
+    "duration",
+    "email",
+    "idn-email",
+    "hostname",
+    "idn-hostname",
+    "ipv4",
+    "ipv6",
+    "uri",
+    "uri-reference",
+    "iri",
+    "iri-reference",
+    "uuid",
+    "uri-template",
+    "json-pointer",
+    "relative-json-pointer",
+    "regex",
+];
+
+/// Replace schemars' numeric formats by what they mean in standard keywords
+/// (a range as `minimum` / `maximum`, where it is not already narrower) and
+/// drop any other format JSON Schema does not define, at every depth.
+pub fn standard_formats(schema: &mut Value) {
+    match schema {
+        Value::Object(map) => {
+            if let Some(Value::String(format)) = map.get("format")
+                && !JSON_SCHEMA_FORMATS.contains(&format.as_str())
+            {
+                let range: Option<(f64, f64)> = match format.as_str() {
+                    "int8" => Some((i8::MIN.into(), i8::MAX.into())),
+                    "uint8" => Some((0.0, u8::MAX.into())),
+                    "int16" => Some((i16::MIN.into(), i16::MAX.into())),
+                    "uint16" => Some((0.0, u16::MAX.into())),
+                    "int32" => Some((i32::MIN.into(), i32::MAX.into())),
+                    "uint32" => Some((0.0, u32::MAX.into())),
+                    "uint" | "uint64" | "uint128" => Some((0.0, f64::INFINITY)),
+                    _ => None,
+                };
+                map.remove("format");
+                if let Some((low, high)) = range {
+                    let keep = |map: &Map<String, Value>, k: &str, v: f64, tighter: fn(f64, f64) -> bool| {
+                        map.get(k).and_then(Value::as_f64).is_some_and(|old| tighter(old, v))
+                    };
+                    if !keep(map, "minimum", low, |old, new| old >= new) {
+                        map.insert("minimum".into(), int_value(low));
+                    }
+                    if high.is_finite() && !keep(map, "maximum", high, |old, new| old <= new) {
+                        map.insert("maximum".into(), int_value(high));
+                    }
+                }
+            }
+            map.values_mut().for_each(standard_formats);
+        }
+        Value::Array(items) => items.iter_mut().for_each(standard_formats),
+        _ => {}
+    }
+}
+
+fn int_value(v: f64) -> Value {
+    Value::from(v as i64)
 }
 
 /// Joins `///` doc lines into one paragraph.

@@ -126,3 +126,31 @@ fn catalogue_schemas_are_objects_without_refs() {
         }
     }
 }
+
+#[test]
+fn catalogue_schemas_use_only_standard_formats_with_ranges_as_bounds() {
+    fn formats(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                if let Some(f) = m.get("format").and_then(|f| f.as_str()) {
+                    out.push(f.to_string());
+                }
+                m.values().for_each(|v| formats(v, out));
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|v| formats(v, out)),
+            _ => {}
+        }
+    }
+    for t in catalogue() {
+        let mut found = Vec::new();
+        formats(&serde_json::Value::Object(t.input_schema.clone()), &mut found);
+        formats(&serde_json::Value::Object(t.output_schema.clone()), &mut found);
+        assert!(found.is_empty(), "{} has formats {found:?}", t.name);
+    }
+    // `month` was `format: uint32`: now a range, its 0 kept.
+    let month =
+        catalogue().into_iter().find(|t| t.name == "get_month_logs").unwrap().input_schema["properties"]["month"]
+            .clone();
+    assert_eq!(month["minimum"], json!(0));
+    assert_eq!(month["maximum"], json!(u32::MAX));
+}

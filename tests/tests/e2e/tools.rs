@@ -31,6 +31,28 @@ async fn lists_every_tool_with_schemas_and_annotations() {
 }
 
 #[tokio::test]
+async fn every_served_schema_compiles_under_ajv_in_strict_mode() {
+    // What erp-mcp serves (not the catalogue in memory), as an Ajv-based host
+    // compiles it: strict, JSON Schema 2020-12, no unknown formats or keywords.
+    let h = Harness::start().await;
+    let mcp = h.mcp().await;
+    let tools = mcp.client.list_all_tools().await.unwrap();
+    let file = h.dir().join("tools.json");
+    std::fs::write(&file, serde_json::to_vec(&tools).unwrap()).unwrap();
+    let support = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("support");
+    assert!(support.join("node_modules/ajv").exists(), "run `npm ci --prefix tests/support` (scripts/setup.sh does)");
+    let out = std::process::Command::new("node")
+        .arg(support.join("ajv-strict.mjs"))
+        .arg(&file)
+        .current_dir(&support)
+        .output()
+        .expect("node");
+    let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains(&format!("compiled {} schemas, 0 problems", tools.len() * 2)), "{said}");
+}
+
+#[tokio::test]
 async fn whoami_and_sign_in_report_the_session() {
     let h = Harness::start().await;
     let mcp = h.mcp().await;

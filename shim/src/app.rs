@@ -245,11 +245,18 @@ async fn start_app(socket: &Path, autostart: &Autostart, client: &ClientInfo) ->
         tokio::select! {
             _ = &mut ready, if !heard => heard = true,
             status = child.wait() => {
-                // It may have handed over to an instance that was already there.
-                if let Ok(c) = connect(socket, client).await {
-                    return Ok(c);
-                }
                 let said = last_words.await.unwrap_or_default().join(" / ");
+                let handed_over = status.as_ref().is_ok_and(|s| s.success()) || said.contains("already running");
+                if handed_over {
+                    // Another instance (started by another shim just now) has
+                    // the lock: it is the app; wait for its socket.
+                    return wait_for_socket(socket, client, deadline.deadline()).await.ok_or_else(|| {
+                        LinkError::NotRunning(format!(
+                            "another ERP Helper was starting but did not open its socket within {} s",
+                            START_WAIT.as_secs()
+                        ))
+                    })?;
+                }
                 let status = status.map_or_else(|e| e.to_string(), |s| s.to_string());
                 return Err(LinkError::NotRunning(format!(
                     "{} exited at once ({status}){}",
@@ -272,6 +279,23 @@ async fn start_app(socket: &Path, autostart: &Autostart, client: &ClientInfo) ->
             Err(e) => return Err(e.into()),
         }
     }
+}
+
+/// Connect as soon as the socket answers, until `deadline` (an instance we
+/// did not start, so nobody tells us when it is ready).
+async fn wait_for_socket(
+    socket: &Path,
+    client: &ClientInfo,
+    deadline: tokio::time::Instant,
+) -> Option<Result<Connection, LinkError>> {
+    while tokio::time::Instant::now() < deadline {
+        match connect(socket, client).await {
+            Ok(c) => return Some(Ok(c)),
+            Err(ClientError::NotRunning(_)) => tokio::time::sleep(Duration::from_millis(50)).await,
+            Err(e) => return Some(Err(e.into())),
+        }
+    }
+    None
 }
 
 /// Which program to start, or why none.

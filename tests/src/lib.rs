@@ -274,18 +274,28 @@ impl Mcp {
 /// The running `erp-helper` serving `socket` (found in /proc by its binary and
 /// its `ERP_HELPER_SOCKET`): its pid and environment.
 pub fn app_process(socket: &Path) -> Option<(u32, Vec<(String, String)>)> {
-    let app = bin("erp-helper").canonicalize().ok()?;
+    app_processes(socket).into_iter().next()
+}
+
+/// Every running `erp-helper` started for `socket`: pid and environment.
+pub fn app_processes(socket: &Path) -> Vec<(u32, Vec<(String, String)>)> {
+    let Ok(app) = bin("erp-helper").canonicalize() else { return Vec::new() };
     let needle = format!("ERP_HELPER_SOCKET={}", socket.display());
-    std::fs::read_dir("/proc").ok()?.flatten().find_map(|p| {
-        let pid: u32 = p.file_name().to_str()?.parse().ok()?;
-        let exe = std::fs::read_link(p.path().join("exe")).ok()?;
-        let environ = std::fs::read(p.path().join("environ")).ok()?;
-        let vars: Vec<String> = environ.split(|b| *b == 0).map(|v| String::from_utf8_lossy(v).into_owned()).collect();
-        (exe == app && vars.contains(&needle)).then(|| {
-            let vars = vars.iter().filter_map(|v| v.split_once('=')).map(|(k, v)| (k.into(), v.into())).collect();
-            (pid, vars)
+    let Ok(procs) = std::fs::read_dir("/proc") else { return Vec::new() };
+    procs
+        .flatten()
+        .filter_map(|p| {
+            let pid: u32 = p.file_name().to_str()?.parse().ok()?;
+            let exe = std::fs::read_link(p.path().join("exe")).ok()?;
+            let environ = std::fs::read(p.path().join("environ")).ok()?;
+            let vars: Vec<String> =
+                environ.split(|b| *b == 0).map(|v| String::from_utf8_lossy(v).into_owned()).collect();
+            (exe == app && vars.contains(&needle)).then(|| {
+                let vars = vars.iter().filter_map(|v| v.split_once('=')).map(|(k, v)| (k.into(), v.into())).collect();
+                (pid, vars)
+            })
         })
-    })
+        .collect()
 }
 
 /// The text content of a result.

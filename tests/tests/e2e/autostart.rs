@@ -170,3 +170,25 @@ async fn autostart_runs_no_program_from_a_relative_path_entry_or_without_its_exe
     assert!(msg.contains("ERP_HELPER_APP must be an absolute path"), "{msg}");
     assert!(!marker.exists());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ten_shims_started_at_once_start_one_app_and_all_get_answers() {
+    let sim = Sim::start(SimConfig::default()).await.unwrap();
+    let mut env = TestEnv::new(&sim.api_url());
+    env.set("ERP_HELPER_SESSION_STORE", "file").app_owned();
+    let app = bin("erp-helper");
+    let extra = [("ERP_HELPER_APP", app.to_str().unwrap()), ("DISPLAY", "")];
+    let names: Vec<String> = (0..10).map(|i| format!("e2e-{i}")).collect();
+    let shims = futures::future::join_all(names.iter().map(|n| spawn_mcp_in(&env, n, &extra))).await;
+    let answers = futures::future::join_all(shims.iter().map(|m| m.call("whoami", json!({})))).await;
+    for r in &answers {
+        assert_ne!(r.is_error, Some(true), "{}", erp_e2e::text(r));
+    }
+    // The extra apps found the lock taken and left; one serves.
+    let running = eventually_blocking("one app left", 10, || {
+        let apps = erp_e2e::app_processes(&env.socket());
+        (apps.len() == 1).then_some(apps)
+    });
+    assert_eq!(running.len(), 1);
+    assert!(cli(&env, &["quit"], None).status.success());
+}

@@ -239,7 +239,8 @@ fn main() -> anyhow::Result<()> {
     // 2. Calls through shim + socket + app, against the ERP client alone.
     let sim = rt.block_on(Sim::start(SimConfig::default()))?;
     let dir = tempfile::tempdir()?;
-    let socket = dir.path().join("erp.sock");
+    // A private directory of its own: the app refuses one others can enter.
+    let socket = dir.path().join("run/erp.sock");
     let app_env = [
         ("ERP_API_BASE_URL", sim.api_url()),
         ("ERP_HELPER_SOCKET", socket.display().to_string()),
@@ -466,7 +467,7 @@ fn main() -> anyhow::Result<()> {
         let p = |s: &str| home.path().join(s).display().to_string();
         let env = [
             ("ERP_HELPER_SOCKET", p("run/erp.sock")),
-            ("ERP_HELPER_APP", a.app.display().to_string()),
+            ("ERP_HELPER_APP", std::path::absolute(&a.app)?.display().to_string()),
             ("HOME", p("")),
             ("XDG_CONFIG_HOME", p("config")),
             ("XDG_DATA_HOME", p("data")),
@@ -526,7 +527,7 @@ fn tray_idle_rss(app: &Path, dir: &Path) -> Option<f64> {
     if !have("xvfb-run") || !have("dbus-run-session") {
         return None;
     }
-    let socket = dir.join("tray.sock");
+    let socket = dir.join("tray-run/erp.sock");
     let mut child = Command::new("dbus-run-session")
         .args(["--", "xvfb-run", "-a"])
         .arg(app)

@@ -17,6 +17,7 @@ const SCRUBBED: &[&str] = &[
     "GOOGLE_CLIENT_SECRET",
     "MCP_GOOGLE_CLIENT_ID",
     "ERP_WEB_URL",
+    "ERP_API_BASE_URL",
 ];
 
 /// One test's environment.

@@ -284,7 +284,7 @@ impl Router {
         let after_reply = call.after_reply.clone();
         let cancel = call.cancel.clone();
         let result = match self.routes.get(method) {
-            None => Err(CoreError::invalid(format!("Unknown method {method:?}."))),
+            None => Err(CoreError::invalid(format!("Unknown method {}.", crate::error::shown(method)))),
             // The shim only forwards tools; an admin call from it means something is wrong.
             Some(r) if r.scope == Scope::Admin && call.client.name == "erp-mcp" => {
                 Err(CoreError::invalid(format!("{method} is not available to MCP clients.")))

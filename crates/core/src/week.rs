@@ -152,10 +152,10 @@ impl WeekDoc {
         let date_s = date.to_string();
         let tasks = self.tasks_mut(pidx);
         let Some(tidx) = tasks.iter().position(|t| norm(str_field(t, "description")) == key) else {
-            let known: Vec<String> = tasks.iter().map(|t| format!("{:?}", str_field(t, "description"))).collect();
+            let known: Vec<String> = tasks.iter().map(|t| crate::error::shown(str_field(t, "description"))).collect();
             return Err(CoreError::invalid(format!(
-                "description: no task {:?} on that project in the week of {}. Tasks there: [{}].",
-                description.trim(),
+                "description: no task {} on that project in the week of {}. Tasks there: [{}].",
+                crate::error::shown(description.trim()),
                 crate::dates::monday_of(date),
                 known.join(", ")
             )));
@@ -163,13 +163,19 @@ impl WeekDoc {
         let stored = str_field(&tasks[tidx], "description").to_string();
         let days = tasks[tidx].get_mut("days").and_then(Value::as_array_mut);
         let Some(days) = days else {
-            return Err(CoreError::invalid(format!("date: the task {stored:?} has nothing logged on {date_s}.")));
+            return Err(CoreError::invalid(format!(
+                "date: the task {} has nothing logged on {date_s}.",
+                crate::error::shown(&stored)
+            )));
         };
         let before = days.len();
         let removed: i64 = days.iter().filter(|d| str_field(d, "date") == date_s).map(day_minutes).sum();
         days.retain(|d| str_field(d, "date") != date_s);
         if days.len() == before {
-            return Err(CoreError::invalid(format!("date: the task {stored:?} has nothing logged on {date_s}.")));
+            return Err(CoreError::invalid(format!(
+                "date: the task {} has nothing logged on {date_s}.",
+                crate::error::shown(&stored)
+            )));
         }
         let task_removed = days.is_empty();
         if task_removed {

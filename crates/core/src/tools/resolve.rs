@@ -66,11 +66,13 @@ pub(crate) fn pick_project(projects: &[Project], r: &ProjectRef) -> Result<Proje
             match hits.as_slice() {
                 [one] => Ok((*one).clone()),
                 [] => Err(CoreError::invalid(format!(
-                    "project_name {name:?} matches none of your active projects: [{}].",
+                    "project_name {} matches none of your active projects: [{}].",
+                    crate::error::shown(name),
                     names(&all)
                 ))),
                 many => Err(CoreError::invalid(format!(
-                    "project_name {name:?} matches several projects: [{}]. Use a longer name or project_id.",
+                    "project_name {} matches several projects: [{}]. Use a longer name or project_id.",
+                    crate::error::shown(name),
                     names(many)
                 ))),
             }
@@ -107,8 +109,9 @@ impl LabelRef {
                 let labels = ctx.erp.labels().await?;
                 let want = name.trim().to_lowercase();
                 labels.iter().find(|l| l.name.trim().to_lowercase() == want).map(|l| l.id).ok_or_else(|| {
-                    let known: Vec<String> = labels.iter().map(|l| format!("{:?}", l.name)).collect();
-                    CoreError::invalid(format!("label_name {name:?} is not a label. Labels: [{}].", known.join(", ")))
+                    let known: Vec<String> = labels.iter().map(|l| crate::error::shown(&l.name)).collect();
+                    let name = crate::error::shown(name);
+                    CoreError::invalid(format!("label_name {name} is not a label. Labels: [{}].", known.join(", ")))
                 })
             }
         }

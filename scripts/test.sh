@@ -14,8 +14,9 @@ echo "== cargo clippy"
 cargo clippy --locked --workspace --all-targets -- -D warnings
 echo "== function length (crates/core, shim: at most 60 lines)"
 python3 scripts/check-fn-length.py crates/core/src shim/src
-echo "== cargo build (the binaries the end-to-end tests run)"
+echo "== cargo build (the binaries and the demo the end-to-end tests run)"
 cargo build --locked -p erp-mcp -p erp-helper
+cargo build --locked -p erp-e2e --example demo
 echo "== cargo test"
 # default-members: the core, the shim, the simulator and the end-to-end tests
 # (which run the binaries built above; no test runs cargo build).

@@ -29,7 +29,9 @@ fn show(v: &Value) {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
-    let socket = dir.path().join("erp-helper.sock");
+    // A private directory for the socket (the app refuses one others can enter,
+    // and a temp dir may be 0755): the app creates `run/` 0700 itself.
+    let socket = dir.path().join("run/erp-helper.sock");
     let envs = [
         ("ERP_HELPER_SOCKET", socket.display().to_string()),
         ("ERP_HELPER_CONFIG_DIR", dir.path().join("config").display().to_string()),

@@ -227,6 +227,22 @@ async fn config_prints_a_snippet_with_the_absolute_path() {
     assert_eq!(o.status.code(), Some(2));
 }
 
+#[test]
+fn the_demo_of_the_readme_runs_to_the_end() {
+    // `scripts/demo.sh` is this example; scripts/test.sh builds it first. (It
+    // broke once unseen: its socket sat in a 0755 temp dir the app refuses.)
+    let demo = erp_e2e::target_dir().join("debug/examples").join(format!("demo{}", std::env::consts::EXE_SUFFIX));
+    assert!(demo.is_file(), "{} is missing: run scripts/test.sh", demo.display());
+    let mut c = Command::new(&demo);
+    erp_e2e::TestEnv::new("http://127.0.0.1:9/api/v1/").apply(&mut c);
+    let out = c.output().unwrap();
+    let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{said}");
+    for step in ["fill_logs_for_days", "complete_week_log", "intent", "done", "Done."] {
+        assert!(said.contains(step), "no {step:?} in the demo's output: {said}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn demo_mode_runs_the_main_job_with_no_account() {
     let env = Env::new("https://unused.invalid/api/v1/");

@@ -9,6 +9,15 @@ use serde_json::json;
 /// Hosts we know how to configure.
 pub const HOSTS: &[&str] = &["cursor", "claude", "vscode", "windsurf", "claude-code"];
 
+/// The file Claude Desktop reads on this OS.
+const CLAUDE_DESKTOP_CONFIG: &str = if cfg!(target_os = "macos") {
+    "~/Library/Application Support/Claude/claude_desktop_config.json"
+} else if cfg!(windows) {
+    "%APPDATA%\\Claude\\claude_desktop_config.json"
+} else {
+    "~/.config/Claude/claude_desktop_config.json"
+};
+
 /// The config text for `host`, pointing at `exe`.
 pub fn snippet(host: &str, exe: &Path) -> Result<String, String> {
     let command = exe.display().to_string();
@@ -16,13 +25,14 @@ pub fn snippet(host: &str, exe: &Path) -> Result<String, String> {
     let pretty = |v: serde_json::Value| serde_json::to_string_pretty(&v).expect("serialisable");
     match host.to_lowercase().as_str() {
         "cursor" => Ok(format!("// ~/.cursor/mcp.json\n{}", pretty(mcp_servers()))),
-        "claude" | "claude-desktop" => Ok(format!("// claude_desktop_config.json\n{}", pretty(mcp_servers()))),
+        "claude" | "claude-desktop" => Ok(format!("// {}\n{}", CLAUDE_DESKTOP_CONFIG, pretty(mcp_servers()))),
         "windsurf" => Ok(format!("// ~/.codeium/windsurf/mcp_config.json\n{}", pretty(mcp_servers()))),
         "vscode" | "code" => Ok(format!(
             "// .vscode/mcp.json (or your user mcp.json)\n{}",
             pretty(json!({"servers": {"erp": {"type": "stdio", "command": command, "args": []}}}))
         )),
-        "claude-code" => Ok(format!("claude mcp add erp -- {}", shell_quote(&command))),
+        // --scope user: every project, not only the one the command runs in.
+        "claude-code" => Ok(format!("claude mcp add --scope user erp -- {}", shell_quote(&command))),
         other => Err(format!("unknown host {other:?}; known hosts: {}", HOSTS.join(", "))),
     }
 }
@@ -46,5 +56,9 @@ mod tests {
             assert!(s.contains("/opt/erp helper/erp-mcp"), "{h}: {s}");
         }
         assert!(snippet("notepad", Path::new("/x")).unwrap_err().contains("known hosts"));
+        assert!(snippet("claude-code", Path::new("/x")).unwrap().starts_with("claude mcp add --scope user erp -- "));
+        assert!(
+            snippet("claude", Path::new("/x")).unwrap().starts_with("// ~/.config/Claude/claude_desktop_config.json")
+        );
     }
 }

@@ -215,3 +215,44 @@ async fn a_late_rejection_of_an_old_session_leaves_the_new_one_alone() {
     assert_eq!(h.core.sessions().view().email.as_deref(), Some("sam@example.com"));
     assert!(mcp.ok("whoami", json!({})).await["email"] == "sam@example.com");
 }
+
+#[tokio::test]
+async fn a_cancel_during_a_save_lets_that_save_finish_and_journal_its_outcome() {
+    let h =
+        Harness::with(erp_sim::SimConfig { latency: std::time::Duration::from_millis(300), ..Default::default() }, &[])
+            .await;
+    h.sign_in(JANE).await;
+    let first = monday(8);
+    let args = json!({"start_date": first.to_string(), "end_date": (first + Duration::days(30)).to_string(),
+                      "project_id": 412, "description": "Cancelled midway", "skip_weekends": true});
+    let me = ClientInfo { name: "e2e-socket".into(), version: "1".into(), ..Default::default() };
+    let conn = Connection::connect(&h.socket, me).await.unwrap();
+    // The cancel comes while a save is at the ERP (its request has arrived, its answer not yet).
+    let cancel = erp_e2e::eventually("the first save", 20, async || {
+        h.sim.requests().iter().any(|r| r.method == "PATCH" && r.path.contains("save/")).then_some(())
+    });
+    let r = conn.call_raw("fill_logs_for_days", args, None, |_| {}, cancel).await;
+    // Let anything still running settle, then read the journal.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let audit = std::fs::read_to_string(h.dir().join("data/audit.jsonl")).unwrap();
+    let outcomes: Vec<String> = audit
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|l| l["outcome"].as_str().map(str::to_string))
+        .collect();
+    let intents = outcomes.iter().filter(|o| *o == "intent").count();
+    let closed = outcomes.iter().filter(|o| *o == "done" || *o == "failed").count();
+    assert!(intents > 0, "no save was journalled: {outcomes:?}");
+    // Without the rule that a write is not dropped on cancel, the save in
+    // flight is abandoned: its intent never gets an outcome.
+    assert_eq!(intents, closed, "an intent without its outcome: {outcomes:?} (answer {r:?})");
+    // Each save the journal calls done is in the ERP.
+    let done = outcomes.iter().filter(|o| *o == "done").count();
+    let saved_weeks = (0..5)
+        .filter(|w| {
+            let detail = h.sim.week_detail(JANE, first + Duration::days(7 * w)).unwrap();
+            erp_e2e::entries(&detail, "Workstream / Backend").iter().any(|e| e.3 == "Cancelled midway")
+        })
+        .count();
+    assert_eq!(saved_weeks, done, "{outcomes:?}");
+}

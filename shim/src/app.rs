@@ -39,8 +39,7 @@ impl Autostart {
         }
         let name = format!("erp-helper{}", std::env::consts::EXE_SUFFIX);
         let beside =
-            std::env::current_exe().ok().and_then(|e| e.parent().map(|d| d.join(&name))).filter(|p| p.is_file());
-        let beside = beside.filter(|p| is_executable(p));
+            std::env::current_exe().ok().and_then(|e| e.parent().map(|d| d.join(&name))).filter(|p| is_executable(p));
         // Never a relative PATH entry: what it names depends on where the host was started.
         let on_path = || {
             std::env::var_os("PATH").and_then(|paths| {
@@ -118,6 +117,8 @@ enum Slot {
 pub struct AppLink {
     socket: PathBuf,
     autostart: Autostart,
+    /// Who this shim is, read once (the MCP host's name is added per call).
+    me: ClientInfo,
     /// Held only to look at or replace the slot, never across a connect.
     conn: std::sync::Mutex<Slot>,
 }
@@ -137,7 +138,7 @@ fn me() -> ClientInfo {
 impl AppLink {
     /// A link to the app at `socket`.
     pub fn new(socket: PathBuf, autostart: Autostart) -> Self {
-        Self { socket, autostart, conn: std::sync::Mutex::new(Slot::Empty) }
+        Self { socket, autostart, me: me(), conn: std::sync::Mutex::new(Slot::Empty) }
     }
 
     fn slot(&self) -> std::sync::MutexGuard<'_, Slot> {
@@ -180,7 +181,7 @@ impl AppLink {
         cancel: tokio_util::sync::CancellationToken,
         retry: RetryClass,
     ) -> Result<Value, LinkError> {
-        let mut client = me();
+        let mut client = self.me.clone();
         if let Some((name, version)) = mcp_client {
             client.mcp_client = Some(name);
             client.mcp_client_version = Some(version);
@@ -221,7 +222,8 @@ impl AppLink {
 async fn open(socket: PathBuf, autostart: Autostart, client: ClientInfo) -> Result<Arc<Connection>, LinkError> {
     let conn = match connect(&socket, &client).await {
         Ok(c) => c,
-        Err(ClientError::NotRunning(_)) => start_app(&socket, &autostart, &client).await?,
+        // Nothing there, or an app that went away during the hello (killed, quitting).
+        Err(ClientError::NotRunning(_) | ClientError::Disconnected) => start_app(&socket, &autostart, &client).await?,
         Err(e) => return Err(e.into()),
     };
     Ok(Arc::new(conn))
@@ -275,7 +277,7 @@ async fn start_app(socket: &Path, autostart: &Autostart, client: &ClientInfo) ->
         }
         match connect(socket, client).await {
             Ok(c) => return Ok(c),
-            Err(ClientError::NotRunning(_)) => continue,
+            Err(ClientError::NotRunning(_) | ClientError::Disconnected) => continue,
             Err(e) => return Err(e.into()),
         }
     }
@@ -291,7 +293,9 @@ async fn wait_for_socket(
     while tokio::time::Instant::now() < deadline {
         match connect(socket, client).await {
             Ok(c) => return Some(Ok(c)),
-            Err(ClientError::NotRunning(_)) => tokio::time::sleep(Duration::from_millis(50)).await,
+            Err(ClientError::NotRunning(_) | ClientError::Disconnected) => {
+                tokio::time::sleep(Duration::from_millis(50)).await
+            }
             Err(e) => return Some(Err(e.into())),
         }
     }

@@ -290,14 +290,15 @@ async fn hello(
 ) -> Option<ClientInfo> {
     let first = tokio::time::timeout(std::time::Duration::from_secs(10), reader.next()).await;
     let refusal = match first {
-        Ok(Some(Ok(Incoming::Frame(ClientFrame::Hello { client, .. }))))
-            if client.erp_api.as_deref().is_some_and(|theirs| !same_erp(theirs, api)) =>
-        {
-            other_erp(client.erp_api.as_deref().unwrap_or_default(), api)
-        }
         Ok(Some(Ok(Incoming::Frame(ClientFrame::Hello { protocol, client })))) if protocol == PROTOCOL_VERSION => {
-            let mine = ServerFrame::Hello { protocol: PROTOCOL_VERSION, app_version: crate::APP_VERSION.into() };
-            return writer.send(mine).await.is_ok().then_some(client);
+            match client.erp_api.as_deref() {
+                Some(theirs) if !same_erp(theirs, api) => other_erp(theirs, api),
+                _ => {
+                    let mine =
+                        ServerFrame::Hello { protocol: PROTOCOL_VERSION, app_version: crate::APP_VERSION.into() };
+                    return writer.send(mine).await.is_ok().then_some(client);
+                }
+            }
         }
         Ok(Some(Ok(Incoming::Frame(ClientFrame::Hello { protocol, .. })))) => {
             erp_proto::client::version_mismatch(protocol, PROTOCOL_VERSION, crate::APP_VERSION)

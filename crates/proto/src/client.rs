@@ -167,10 +167,7 @@ impl Connection {
         let (rx, tx) = SharedStream::halves(stream);
         let mut reader = FramedRead::new(rx, FrameCodec::<ServerFrame, ClientFrame>::default());
         let mut writer = FramedWrite::new(tx, FrameCodec::<ServerFrame, ClientFrame>::default());
-        writer
-            .send(ClientFrame::Hello { protocol: PROTOCOL_VERSION, client })
-            .await
-            .map_err(|e| ClientError::Decode(e.to_string()))?;
+        writer.send(ClientFrame::Hello { protocol: PROTOCOL_VERSION, client }).await.map_err(hello_failed)?;
         let app_version = match reader.next().await {
             Some(Ok(ServerFrame::Hello { protocol, app_version })) if protocol == PROTOCOL_VERSION => app_version,
             Some(Ok(ServerFrame::Hello { protocol, app_version })) => {
@@ -178,7 +175,7 @@ impl Connection {
             }
             Some(Ok(ServerFrame::Error { error })) => return Err(ClientError::Rpc(error)),
             Some(Ok(other)) => return Err(ClientError::Decode(format!("expected hello, got {other:?}"))),
-            Some(Err(e)) => return Err(ClientError::Decode(e.to_string())),
+            Some(Err(e)) => return Err(hello_failed(e)),
             None => return Err(ClientError::Disconnected),
         };
 
@@ -306,6 +303,21 @@ impl Connection {
         let params = serde_json::to_value(args).map_err(|e| ClientError::Decode(e.to_string()))?;
         let value = self.call_raw(M::NAME, params, None, |_| {}, std::future::pending()).await?;
         serde_json::from_value(value).map_err(|e| ClientError::Decode(e.to_string()))
+    }
+}
+
+/// A hello that failed: the socket going away under it (an app that is
+/// quitting or was killed) is a disconnect, to be met like no app at all;
+/// anything else is a bad answer.
+fn hello_failed(e: crate::frame::FrameError) -> ClientError {
+    use std::io::ErrorKind::{BrokenPipe, ConnectionAborted, ConnectionReset, UnexpectedEof};
+    match e {
+        crate::frame::FrameError::Io(io)
+            if matches!(io.kind(), BrokenPipe | ConnectionAborted | ConnectionReset | UnexpectedEof) =>
+        {
+            ClientError::Disconnected
+        }
+        other => ClientError::Decode(other.to_string()),
     }
 }
 

@@ -375,7 +375,7 @@ async fn a_lost_answer_never_sends_the_additive_slack_post_twice() {
     let app = erp_e2e::bin("erp-helper");
     let mcp = erp_e2e::spawn_mcp_in(&env, "e2e", &[("ERP_HELPER_APP", app.to_str().unwrap())]).await;
     // The first POST is slow: the new app's repeat arrives before it has landed.
-    let slow = erp_sim::Fault::Slow(std::time::Duration::from_secs(3));
+    let slow = erp_sim::Fault::Slow(std::time::Duration::from_secs(6));
     sim.inject_fault("person-week-log-from-slack", 1, slow);
     let day = (monday + chrono::Duration::days(1)).to_string();
     let args = serde_json::json!({"date": day, "description": "Lost answer", "hours": 2, "project_id": 412});
@@ -396,8 +396,18 @@ async fn a_lost_answer_never_sends_the_additive_slack_post_twice() {
     })
     .await;
     assert_eq!(entries_named(&sim, monday, "Lost answer"), 1, "the entry was added twice; the tool said: {text}");
-    assert_eq!(result.is_error, Some(true), "{text}");
-    assert!(text.contains("not sent again") && text.contains("get_week_logs"), "{text}");
+    // Usually the repeat arrives while the POST is still at the ERP and is
+    // refused, saying so; on a loaded machine the new app may start after the
+    // POST landed, and the repeat then updates that entry. Either way: once.
+    if result.is_error == Some(true) {
+        assert!(text.contains("not sent again") && text.contains("get_week_logs"), "{text}");
+    } else {
+        assert_eq!(
+            result.structured_content.as_ref().map(|c| c["action"].clone()),
+            Some(serde_json::json!("updated")),
+            "{text}"
+        );
+    }
     let slack_posts = sim.requests().iter().filter(|r| r.path.contains("person-week-log-from-slack")).count();
     assert_eq!(slack_posts, 1);
     let _ = run(&env, &socket, &["quit"], "");

@@ -14,7 +14,7 @@ function banner(kind, message) {
 function fromQuery() {
   const q = new URLSearchParams(window.location.search);
   if (q.get("error")) banner("bad", q.get("error"));
-  else if (q.get("signed_in")) banner("ok", "Signed in. You can go back to your editor.");
+  else if (q.get("signed_in")) banner("ok", "Signed in. You can return to " + (q.get("return_to") || "your editor") + ".");
 }
 
 // The app's one sentence for the session (erp-proto's session_sentence).

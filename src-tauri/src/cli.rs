@@ -30,6 +30,9 @@ struct Cli {
     /// Open a window at start (status, token, allowlist, activity, erp-login, google).
     #[arg(long, value_name = "WINDOW")]
     open: Vec<String>,
+    /// An erp-helper:// link to open (what the desktop passes when one is clicked).
+    #[arg(value_name = "LINK")]
+    link: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -139,7 +142,8 @@ pub fn main() -> i32 {
     let result = match cli.command {
         None if !cli.headless && no_display.is_none() => {
             // The tray app runs on Tauri's runtime: one runtime per process.
-            let open: Vec<String> = cli.open.iter().flat_map(|w| ["--open".to_string(), w.clone()]).collect();
+            let mut open: Vec<String> = cli.open.iter().flat_map(|w| ["--open".to_string(), w.clone()]).collect();
+            open.extend(cli.link.clone());
             tauri::async_runtime::block_on(crate::setup::prepare(&opts))
                 .and_then(|setup| crate::gui::run(setup, open))
                 .map(|()| 0)

@@ -114,11 +114,22 @@ impl Desktop {
     /// Run `erp-helper ARGS` inside this desktop (its display and D-Bus session),
     /// as a user launching it a second time would; returns its exit status.
     pub fn launch(&self, args: &[&str]) -> std::process::Output {
+        self.command(&crate::bin("erp-helper")).args(args).output().expect("run erp-helper")
+    }
+
+    /// Open `url` as a click in a browser would: `xdg-open URL` inside this
+    /// desktop, with the app's environment (what the desktop would start it with).
+    pub fn xdg_open(&self, url: &str) -> std::process::Output {
+        self.command(Path::new("xdg-open")).arg(url).output().expect("run xdg-open")
+    }
+
+    /// `program` with this desktop's display, D-Bus session, XDG directories
+    /// and the app's environment.
+    pub fn command(&self, program: &Path) -> Command {
         let d = self.dir.path();
         let read = |f: &str| std::fs::read_to_string(d.join(f)).unwrap_or_default().trim().to_string();
-        let mut cmd = Command::new(crate::bin("erp-helper"));
-        cmd.args(args)
-            .env("DBUS_SESSION_BUS_ADDRESS", read("bus"))
+        let mut cmd = Command::new(program);
+        cmd.env("DBUS_SESSION_BUS_ADDRESS", read("bus"))
             .env("DISPLAY", read("display"))
             .env("XAUTHORITY", read("xauthority"))
             .env("HOME", d.join("home"))
@@ -127,11 +138,13 @@ impl Desktop {
             .env("ERP_HELPER_CONFIG_DIR", d.join("config"))
             .env("ERP_HELPER_DATA_DIR", d.join("data"))
             .env("ERP_HELPER_SOCKET", &self.socket)
-            .env("ERP_HELPER_SESSION_STORE", "file");
+            .env("ERP_HELPER_SESSION_STORE", "file")
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null());
         for (k, v) in &self.app_env {
             cmd.env(k, v);
         }
-        cmd.output().expect("run erp-helper")
+        cmd
     }
 
     /// Close the window titled `title` as its user would (the title bar's close
@@ -192,9 +205,16 @@ impl Desktop {
 
     /// Launch the app with `args` and attach to its first webview.
     pub async fn session(&self, args: &[&str]) -> Session {
+        self.session_of(&crate::bin("erp-helper"), args).await
+    }
+
+    /// Launch `program` (the app, or something that starts it and stays
+    /// while it runs, such as `xdg-open` on a link) and attach to the first
+    /// webview of the app it starts.
+    pub async fn session_of(&self, program: &Path, args: &[&str]) -> Session {
         let http = reqwest::Client::new();
         let caps = json!({"capabilities": {"alwaysMatch": {"tauri:options": {
-            "application": crate::bin("erp-helper"), "args": args}}}});
+            "application": program, "args": args}}}});
         let r: Value = http
             .post(format!("http://127.0.0.1:{}/session", self.port))
             .json(&caps)

@@ -16,50 +16,12 @@ use crate::clients::Clients;
 use crate::config::Config;
 use crate::erp::ErpClient;
 use crate::error::Result;
+use crate::prompt::Prompter;
 use crate::session::Sessions;
 use crate::signin::{DemoIssuer, SignIn, SignInParts};
 use crate::store::SessionStore;
 
-/// What opening a sign-in did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SignInStart {
-    /// A browser or window was opened; the sentence says where to finish.
-    Started(String),
-    /// Nothing can be opened here; the sentence says what to run instead.
-    Manual(String),
-}
-
-impl SignInStart {
-    /// The sentence.
-    pub fn message(&self) -> &str {
-        match self {
-            Self::Started(m) | Self::Manual(m) => m,
-        }
-    }
-}
-
-/// The GUI seam: how the app opens a sign-in (browser, webview). The headless
-/// app says what to run instead.
-pub trait SignInUi: Send + Sync + 'static {
-    /// Open a sign-in by `method`; `return_to` names the editor that asked.
-    fn start(&self, method: SignInMethod, return_to: Option<String>) -> SignInStart;
-    /// Forget what the UI keeps of a sign-in (the ERP login page's storage).
-    /// Called after every sign-out, whoever asked for it.
-    fn signed_out(&self) {}
-}
-
-/// The headless app's [`SignInUi`]: it can open nothing.
-pub struct HeadlessSignIn;
-
-impl SignInUi for HeadlessSignIn {
-    fn start(&self, _: SignInMethod, _: Option<String>) -> SignInStart {
-        SignInStart::Manual(
-            "ERP Helper is running without a window. In a terminal, run `erp-helper signin` (Google in your browser) \
-             or `erp-helper signin --token-stdin` and paste your ERP token there (never in this chat), then try again."
-                .into(),
-        )
-    }
-}
+pub use crate::prompt::{Asked, HeadlessSignIn, SignInStart, SignInUi};
 
 /// What the core is built from (the edges are injected).
 pub struct CoreDeps {
@@ -84,6 +46,7 @@ struct Services {
     clients: Clients,
     sign_in: SignIn,
     ui: Arc<dyn SignInUi>,
+    prompter: Prompter,
     quit: CancellationToken,
 }
 
@@ -109,6 +72,7 @@ impl CoreHandle {
             opener,
             demo,
         });
+        let prompter = Prompter::new(sign_in.clone(), sessions.clone(), sign_in_ui.clone());
         Ok(Self(Arc::new(Services {
             audit: AuditLog::new(&config.data_dir),
             config,
@@ -118,6 +82,7 @@ impl CoreHandle {
             clients: Clients::default(),
             sign_in,
             ui: sign_in_ui,
+            prompter,
             quit: CancellationToken::new(),
         })))
     }
@@ -157,9 +122,16 @@ impl CoreHandle {
         &self.0.sign_in
     }
 
-    /// Open a sign-in through the GUI seam.
-    pub fn open_sign_in(&self, method: SignInMethod, return_to: Option<String>) -> SignInStart {
-        self.0.ui.start(method, return_to)
+    /// Open a sign-in by `method` (the default: Google when configured, else
+    /// the ERP's page), once per user action (see `prompt`); `return_to`
+    /// names the host that asked.
+    pub async fn open_sign_in(
+        &self,
+        method: Option<SignInMethod>,
+        return_to: Option<String>,
+        asked: Asked,
+    ) -> SignInStart {
+        self.0.prompter.open(method, return_to, asked).await
     }
 
     /// Sign out: forget the session everywhere.

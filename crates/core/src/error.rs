@@ -112,6 +112,15 @@ pub enum CoreError {
          before its next ERP request; what it had saved stays saved. Sign in and run it again for the rest."
     )]
     SessionEnded,
+    /// No session (or an expired one), and a sign-in was opened for it (or
+    /// cannot be here): the sentence says where to finish.
+    #[error("{cause}; {opened}")]
+    SignInOpened {
+        /// [`Self::NotSignedIn`] or [`Self::SessionExpired`].
+        cause: Box<CoreError>,
+        /// What was opened, or what to do instead.
+        opened: String,
+    },
     /// The account is not on the allowlist.
     #[error("{email} is not authorized")]
     NotAuthorized {
@@ -251,6 +260,11 @@ impl CoreError {
         Self::Storage { action, what: what.to_string(), reason: reason.to_string() }
     }
 
+    /// Whether a sign-in would cure this (no session, or an expired one).
+    pub fn needs_sign_in(&self) -> bool {
+        matches!(self, Self::NotSignedIn | Self::SessionExpired { .. })
+    }
+
     /// Whether this is the app's fault (a bug, settings or storage): logged as an error.
     pub fn is_internal(&self) -> bool {
         matches!(self, Self::Config(_) | Self::Storage { .. } | Self::Internal(_))
@@ -311,6 +325,17 @@ impl From<&CoreError> for RpcError {
             )
             .with_sign_in_url(SIGN_IN_LINK),
             E::SessionEnded => RpcError::new(ErrorCode::NotSignedIn, e.to_string()).with_sign_in_url(SIGN_IN_LINK),
+            E::SignInOpened { cause, opened } => {
+                let lead = match cause.as_ref() {
+                    E::SessionExpired { email } => {
+                        format!("The ERP no longer accepts the session of {email} (it expired or was revoked).")
+                    }
+                    _ => "You are not signed in to the ERP.".to_string(),
+                };
+                let code = RpcError::from(cause.as_ref()).code;
+                RpcError::new(code, format!("{lead} {opened} (The link {SIGN_IN_LINK} opens it again.)"))
+                    .with_sign_in_url(SIGN_IN_LINK)
+            }
             E::NotAuthorized { email } => RpcError::new(
                 ErrorCode::NotAuthorized,
                 format!(

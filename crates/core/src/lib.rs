@@ -8,7 +8,8 @@
 //! - leaves: `error`, `secret`, `fsutil`, `dates`; then `config`, `week`;
 //! - the edges: `erp` (HTTP), `store` (keychain/file/memory);
 //! - services, each owning its state and lock: `session`, `allowlist`, `audit`,
-//!   `clients`, `google` (the loopback flow), `signin`;
+//!   `clients`, `google` (the loopback flow), `signin`, `prompt` (opening a
+//!   sign-in once per user action);
 //! - `session_erp` (the ERP bound to a call's session), `core` (the façade);
 //! - `router` (the rules every call obeys), `tools` (the handlers), `ipc`.
 //!
@@ -26,6 +27,7 @@ pub mod error;
 pub mod fsutil;
 pub mod google;
 pub mod ipc;
+pub mod prompt;
 pub mod router;
 pub mod secret;
 pub mod session;

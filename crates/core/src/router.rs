@@ -7,7 +7,9 @@
 //!    any session or ERP is touched;
 //! 2. scope: admin methods are refused from the shim;
 //! 3. session: a handler taking [`Ctx`] runs only for a signed-in, authorized
-//!    user, with the ERP bound to that session (where a 401 expires it);
+//!    user, with the ERP bound to that session (where a 401 expires it); a
+//!    tool call from an MCP host that finds none opens a sign-in, once per
+//!    user action (see `prompt`);
 //! 4. audit: a non-read-only method run as the user is audited: each ERP write
 //!    it sends gets an intent line before and an outcome line after (see
 //!    `session_erp`), and the call a closing line, all with the call's user;
@@ -214,6 +216,14 @@ fn audit_entry<M: Method>(call: &Call, user: &str, args: Value, result: &Result<
     })
 }
 
+/// The sign-in layer: a tool call from an MCP host that finds no session
+/// opens a sign-in (once per user action) and says where to finish.
+async fn prompt(call: &Call, cause: CoreError) -> CoreError {
+    let host = call.client.mcp_client.as_deref().map(erp_proto::hosts::display_name);
+    let opened = call.core.open_sign_in(None, host, crate::core::Asked::ByCall).await;
+    CoreError::SignInOpened { cause: Box::new(cause), opened: opened.message().to_string() }
+}
+
 /// Every layer but the boundary's, for one method.
 async fn layers<M, A, C, H, Fut>(handler: Arc<H>, call: Call, params: Value) -> Result<Value>
 where
@@ -244,6 +254,10 @@ where
     if let Some(entry) = audit_args.and_then(|args| audit_entry::<M>(&call, &user, args, &result)) {
         call.core.audit().append(entry).await;
     }
+    let result = match result {
+        Err(e) if e.needs_sign_in() && call.client.name == "erp-mcp" => Err(prompt(&call, e).await),
+        r => r,
+    };
     serde_json::to_value(result?).map_err(|e| CoreError::Internal(format!("{} output: {e}", M::NAME)))
 }
 

@@ -181,6 +181,12 @@ impl Sessions {
         CoreError::SessionExpired { email: auth.email.clone() }
     }
 
+    /// The session's generation: moves on at every sign-in, sign-out and
+    /// expiry.
+    pub fn generation(&self) -> u64 {
+        self.live().generation
+    }
+
     /// Where the sign-outs stand now: a sign-in started here passes this to
     /// [`Self::establish`], so a sign-out while it was pending wins.
     pub fn mark(&self) -> SignOutMark {

@@ -18,6 +18,35 @@ const CLAUDE_DESKTOP_CONFIG: &str = if cfg!(target_os = "macos") {
     "~/.config/Claude/claude_desktop_config.json"
 };
 
+/// The name a person knows an MCP host by, from the client name its
+/// handshake gave ("claude-ai" is Claude, "cursor-vscode" is Cursor). An
+/// unknown name is shown as given, without control characters, at most 40
+/// characters: it is the host's own text, shown on pages and in windows.
+pub fn display_name(client_name: &str) -> String {
+    let known = match client_name.trim().to_ascii_lowercase().as_str() {
+        "cursor" | "cursor-vscode" => "Cursor",
+        "claude-ai" | "claude" | "claude-desktop" => "Claude",
+        "claude-code" => "Claude Code",
+        "visual studio code" | "vscode" | "code" => "VS Code",
+        "windsurf" | "windsurf-client" => "Windsurf",
+        "zed" => "Zed",
+        "cline" => "Cline",
+        "continue" | "continue-client" => "Continue",
+        "goose" => "Goose",
+        "lm studio" | "lm-studio" | "lmstudio" => "LM Studio",
+        "codex" | "codex-mcp-client" => "Codex",
+        _ => "",
+    };
+    if !known.is_empty() {
+        return known.to_string();
+    }
+    let shown: String = client_name.chars().filter(|c| !c.is_control()).take(40).collect();
+    match shown.trim() {
+        "" => "your editor".to_string(),
+        s => s.to_string(),
+    }
+}
+
 /// The config text for `host`, pointing at `exe`.
 pub fn snippet(host: &str, exe: &Path) -> Result<String, String> {
     let command = exe.display().to_string();
@@ -48,6 +77,17 @@ fn shell_quote(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hosts_are_named_as_people_know_them() {
+        assert_eq!(display_name("claude-ai"), "Claude");
+        assert_eq!(display_name("cursor-vscode"), "Cursor");
+        assert_eq!(display_name("Visual Studio Code"), "VS Code");
+        assert_eq!(display_name("my-host"), "my-host");
+        assert_eq!(display_name("evil\n\u{1b}[2Jhost"), "evil[2Jhost");
+        assert_eq!(display_name(&"x".repeat(500)).len(), 40);
+        assert_eq!(display_name("  "), "your editor");
+    }
 
     #[test]
     fn every_host_has_a_snippet_with_the_absolute_path() {

@@ -12,6 +12,7 @@ pub mod admin;
 pub mod error;
 pub mod frame;
 pub mod hosts;
+pub mod links;
 #[cfg(feature = "logging")]
 pub mod logging;
 pub mod socket;

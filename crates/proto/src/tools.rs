@@ -317,13 +317,17 @@ pub enum SignInMethod {
     Google,
     /// The ERP's own login page, in the app's window.
     ErpPage,
+    /// An ERP token pasted in the app's own window: for links, the tray and
+    /// the CLI only. Not offered to MCP clients (no tool schema names a token).
+    #[serde(skip)]
+    Token,
 }
 
 /// Arguments of `sign_in`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignInArgs {
-    /// `google` (default) or `erp_page`.
+    /// `google` (the default when the app has a Google client) or `erp_page`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<SignInMethod>,
 }

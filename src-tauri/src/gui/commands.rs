@@ -3,6 +3,7 @@
 //! call the ERP themselves.
 
 use erp_core::CoreHandle;
+use erp_core::core::Asked;
 use erp_core::secret::ErpToken;
 use erp_core::store::SignInVia;
 use erp_proto::admin::{AllowlistView, AuditEntry, SessionView, StatusOutput};
@@ -37,8 +38,8 @@ pub(crate) async fn sign_out(core: State<'_, CoreHandle>) -> Res<SessionView> {
 }
 
 #[tauri::command]
-pub(crate) fn start_sign_in(core: State<'_, CoreHandle>, method: SignInMethod) -> String {
-    core.open_sign_in(method, None).message().to_string()
+pub(crate) async fn start_sign_in(core: State<'_, CoreHandle>, method: SignInMethod) -> Res<String> {
+    Ok(core.open_sign_in(Some(method), None, Asked::ByUser).await.message().to_string())
 }
 
 #[tauri::command]

@@ -26,9 +26,10 @@ const WIPE_LABEL: &str = "erp-login-wipe";
 const CAPTURE_SCHEME: &str = "erp-helper-capture";
 
 /// The nonce of the open login window: set when the window is built, taken by
-/// the first capture that carries it. App state (`app.manage`).
+/// the first capture that carries it; and the host the window was opened for
+/// ("return to Cursor"). App state (`app.manage`).
 #[derive(Default)]
-pub(crate) struct CaptureNonce(Mutex<Option<String>>);
+pub(crate) struct CaptureNonce(Mutex<Option<String>>, Mutex<Option<String>>);
 
 impl CaptureNonce {
     fn renew(&self) -> String {
@@ -78,8 +79,12 @@ fn same_origin(a: &Url, b: &Url) -> bool {
     a.scheme() == b.scheme() && a.host_str() == b.host_str() && a.port_or_known_default() == b.port_or_known_default()
 }
 
-/// Open (or focus) the ERP login window.
-pub(crate) fn open(app: &AppHandle) {
+/// Open (or focus) the ERP login window; `return_to` names the host it was
+/// opened for, if one asked.
+pub(crate) fn open(app: &AppHandle, return_to: Option<String>) {
+    if return_to.is_some() {
+        *app.state::<CaptureNonce>().1.lock().unwrap_or_else(|e| e.into_inner()) = return_to;
+    }
     if let Some(w) = app.get_webview_window(LABEL) {
         let _ = w.show();
         let _ = w.set_focus();
@@ -121,7 +126,8 @@ fn decide(app: &AppHandle, erp: &Url, google: &[Url], url: &Url) -> bool {
             if let Some(w) = app2.get_webview_window(LABEL) {
                 let _ = w.close();
             }
-            super::start_google(&app2, None);
+            let return_to = app2.state::<CaptureNonce>().1.lock().unwrap_or_else(|e| e.into_inner()).take();
+            super::start_sign_in(&app2, Some(erp_proto::tools::SignInMethod::Google), return_to);
         });
         return false;
     }
@@ -155,10 +161,8 @@ fn captured(app: &AppHandle, payload: String) {
     tauri::async_runtime::spawn(async move {
         // The ERP's answer for this token says whose it is; the page is not asked.
         let result = core.sign_in().with_token(ErpToken::new(c.t), None, SignInVia::ErpPage).await;
-        let query = match &result {
-            Ok(_) => "?signed_in=1".to_string(),
-            Err(e) => format!("?error={}", super::urlencode(&e.to_rpc().message)),
-        };
+        let return_to = app.state::<CaptureNonce>().1.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let query = super::outcome_query(&result, return_to.as_deref());
         let handle = app.clone();
         let _ = app.run_on_main_thread(move || super::open_window(&handle, "status", &query));
     });

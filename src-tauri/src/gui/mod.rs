@@ -4,13 +4,15 @@
 //! `erp-core`; this module only places things on screen.
 
 mod commands;
+mod links;
 mod login;
 mod tray;
 
 use std::sync::Arc;
 
-use erp_core::core::{SignInStart, SignInUi};
+use erp_core::core::{Asked, SignInUi};
 use erp_core::{CoreDeps, CoreHandle};
+use erp_proto::admin::SessionView;
 use erp_proto::tools::SignInMethod;
 use tauri::{AppHandle, Manager, RunEvent, WebviewUrl, WebviewWindowBuilder};
 use tokio_util::sync::CancellationToken;
@@ -51,57 +53,76 @@ pub(crate) fn open_window(app: &AppHandle, name: &str, query: &str) {
     }
 }
 
-/// Handle `--open NAME` (at start, or handed over by a second launch).
-fn handle_args(app: &AppHandle, args: &[String]) {
+/// Handle `--open NAME` (at start, or handed over by a second launch) and,
+/// at a cold start only, an `erp-helper://` link: a second launch's link
+/// arrives through the deep-link plugin instead (see `links`).
+fn handle_args(app: &AppHandle, args: &[String], cold_start: bool) {
     let mut it = args.iter();
     while let Some(a) = it.next() {
+        if cold_start
+            && a.len() > links::SCHEME_PREFIX.len()
+            && a[..links::SCHEME_PREFIX.len()].eq_ignore_ascii_case(links::SCHEME_PREFIX)
+        {
+            links::open(app, a);
+            continue;
+        }
         let target = if a == "--open" { it.next().map(String::as_str) } else { a.strip_prefix("--open=") };
         match target {
-            Some("erp-login") => login::open(app),
-            Some("google") => start_google(app, None),
+            Some("erp-login") => login::open(app, None),
+            Some("google") => start_sign_in(app, Some(SignInMethod::Google), None),
             Some(name) => open_window(app, name, ""),
             None => {}
         }
     }
 }
 
-/// Start the Google sign-in in the system browser; the outcome shows in the
-/// status window (and the tray, through the session watch).
-pub(crate) fn start_google(app: &AppHandle, return_to: Option<String>) {
+/// Open a sign-in the user asked for (a click, a link, `--open`): through
+/// the core, which opens Google or asks [`GuiSignIn`] for a window.
+pub(crate) fn start_sign_in(app: &AppHandle, method: Option<SignInMethod>, return_to: Option<String>) {
     let core = app.state::<CoreHandle>().inner().clone();
-    let app = app.clone();
     tauri::async_runtime::spawn(async move {
-        let query = match core.sign_in().google(return_to).await {
-            Ok(_) => "?signed_in=1".to_string(),
-            Err(e) => format!("?error={}", urlencode(&e.to_rpc().message)),
-        };
-        let handle = app.clone();
-        let _ = app.run_on_main_thread(move || open_window(&handle, "status", &query));
+        let start = core.open_sign_in(method, return_to, Asked::ByUser).await;
+        tracing::info!(sentence = start.message(), "sign-in opened");
     });
 }
 
-/// The GUI's way of opening a sign-in for an MCP tool call or a CLI verb.
+/// The status window's query for a sign-in's outcome.
+pub(crate) fn outcome_query(result: &erp_core::Result<SessionView>, return_to: Option<&str>) -> String {
+    match result {
+        Ok(_) => format!("?signed_in=1&return_to={}", urlencode(return_to.unwrap_or("your editor"))),
+        Err(e) => format!("?error={}", urlencode(&e.to_rpc().message)),
+    }
+}
+
+/// The GUI's windows for the core's sign-ins.
 struct GuiSignIn(AppHandle);
 
 impl SignInUi for GuiSignIn {
-    fn start(&self, method: SignInMethod, return_to: Option<String>) -> SignInStart {
-        let app = self.0.clone();
-        let google_ready = app.state::<CoreHandle>().sign_in().google_settings().is_some();
-        match method {
-            SignInMethod::Google if google_ready => {
-                start_google(&app, return_to);
-                SignInStart::Started(
-                    "ERP Helper opened Google sign-in in your browser. Finish signing in there, then try again.".into(),
+    fn open_window(&self, method: SignInMethod, return_to: Option<&str>) -> Option<String> {
+        let (app, host) = (self.0.clone(), return_to.unwrap_or("your editor").to_string());
+        let to = return_to.map(str::to_string);
+        let sentence = match method {
+            SignInMethod::Token => {
+                let _ = self.0.run_on_main_thread(move || open_window(&app, "token", ""));
+                format!(
+                    "ERP Helper opened its token window: paste your ERP token there (never in this chat), then return \
+                     to {host} and try again."
                 )
             }
-            _ => {
-                let handle = app.clone();
-                let _ = app.run_on_main_thread(move || login::open(&handle));
-                SignInStart::Started(
-                    "ERP Helper opened the ERP's sign-in page in its own window. Sign in there, then try again.".into(),
+            SignInMethod::ErpPage | SignInMethod::Google => {
+                let _ = self.0.run_on_main_thread(move || login::open(&app, to));
+                format!(
+                    "ERP Helper opened the ERP's sign-in page in its own window: sign in there, then return to {host} \
+                     and try again."
                 )
             }
-        }
+        };
+        Some(sentence)
+    }
+
+    fn google_ended(&self, result: &erp_core::Result<SessionView>, return_to: Option<&str>) {
+        let (app, query) = (self.0.clone(), outcome_query(result, return_to));
+        let _ = self.0.run_on_main_thread(move || open_window(&app, "status", &query));
     }
 
     fn signed_out(&self) {
@@ -116,7 +137,10 @@ pub(crate) fn run(setup: AppSetup, args: Vec<String>) -> anyhow::Result<()> {
     let shutdown = CancellationToken::new();
     let stop = shutdown.clone();
     let app = tauri::Builder::default()
-        .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| handle_args(app, &argv)))
+        // First: a second launch hands over before anything else starts. With
+        // its deep-link feature, a link it was given goes to `on_open_url`.
+        .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| handle_args(app, &argv, false)))
+        .plugin(tauri_plugin_deep_link::init())
         .invoke_handler(tauri::generate_handler![
             commands::status,
             commands::paste_token,
@@ -148,7 +172,9 @@ pub(crate) fn run(setup: AppSetup, args: Vec<String>) -> anyhow::Result<()> {
                 quit_core.quit_requested().await;
                 quit_app.exit(0);
             });
-            handle_args(&handle, &args);
+            links::listen(&handle);
+            links::register_in_background();
+            handle_args(&handle, &args, true);
             Ok(())
         })
         .build(tauri::generate_context!())?;

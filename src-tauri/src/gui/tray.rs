@@ -78,10 +78,8 @@ fn refresh(app: &AppHandle, tray: &TrayIcon) {
 fn on_menu(app: &AppHandle, id: &str) {
     let core = app.state::<CoreHandle>().inner().clone();
     match id {
-        "signin-google" => {
-            core.open_sign_in(SignInMethod::Google, None);
-        }
-        "signin-erp" => super::login::open(app),
+        "signin-google" => super::start_sign_in(app, Some(SignInMethod::Google), None),
+        "signin-erp" => super::login::open(app, None),
         "signin-token" => super::open_window(app, "token", ""),
         "signout" => {
             tauri::async_runtime::spawn(async move {

@@ -272,3 +272,97 @@ async fn the_allowlist_is_locked_when_the_environment_sets_it() {
     s.end().await;
     desk.quit_app().await;
 }
+
+/// Wait until the app has registered itself as the desktop's handler of
+/// `erp-helper://` (it does so at start), and return the handler's file.
+async fn registered_handler(desk: &Desktop) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let q = desk.command("xdg-mime".as_ref()).args(["query", "default", "x-scheme-handler/erp-helper"]).output();
+        let name = String::from_utf8_lossy(&q.unwrap().stdout).trim().to_string();
+        if !name.is_empty() {
+            return name;
+        }
+        assert!(std::time::Instant::now() < deadline, "no handler registered: {}", desk.app_log());
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn links_open_what_they_name_in_the_running_app_and_hostile_ones_open_nothing() {
+    let _one = SERIAL.lock().await;
+    let sim = Sim::start(SimConfig::default()).await.unwrap();
+    let desk = Desktop::start(&erp_env(&sim));
+    let s = desk.session(&["--open", "status"]).await;
+
+    // The app registered itself: a desktop file that runs this very binary.
+    assert_eq!(registered_handler(&desk).await, "erp-helper-handler.desktop");
+    let entry =
+        std::fs::read_to_string(desk.dir.path().join("xdg-data/applications/erp-helper-handler.desktop")).unwrap();
+    let exe = erp_e2e::bin("erp-helper").canonicalize().unwrap();
+    assert!(entry.contains(&format!("\nExec={} %u\n", exe.display())), "{entry}");
+    assert!(entry.contains("\nMimeType=x-scheme-handler/erp-helper;\n"), "{entry}");
+
+    // Hostile links reach the app and open nothing; the app keeps running.
+    let known = s.handles().await;
+    let long = format!("erp-helper://signin?method={}", "a".repeat(100_000));
+    for bad in ["erp-helper://signin/../../x", "erp-helper://evil.example/", long.as_str()] {
+        let out = desk.xdg_open(bad);
+        assert!(out.status.success(), "xdg-open {}: {out:?}", &bad[..40.min(bad.len())]);
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while desk.app_log().matches("ignored a link").count() < 3 {
+        assert!(std::time::Instant::now() < deadline, "the links never arrived: {}", desk.app_log());
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    assert_eq!(s.handles().await, known, "a hostile link opened a window");
+    assert!(!desk.app_log().contains(&"a".repeat(100)), "a link was echoed whole into the log");
+    let c = desk.client().await;
+    assert_eq!(c.call::<admin::Status>(&NoArgs {}).await.unwrap().session.state, SessionState::SignedOut);
+
+    // The link every not-signed-in error hands out opens the ERP's sign-in
+    // window (no Google client here), through the second launch xdg-open makes.
+    let out = desk.xdg_open(erp_proto::SIGN_IN_LINK);
+    assert!(out.status.success(), "{out:?}");
+    s.switch_to_new_window(&known).await;
+    assert!(s.url().await.ends_with("/login"), "{}", s.url().await);
+    s.find("#email").await;
+    let known = s.handles().await;
+    // And the others open their windows.
+    desk.xdg_open("erp-helper://activity");
+    s.switch_to_new_window(&known).await;
+    s.wait_text("#activity", "No writes").await;
+    assert!(desk.socket.exists(), "the first instance must still be running");
+    s.end().await;
+    desk.quit_app().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_link_starts_the_app_when_it_is_not_running_and_opens_the_sign_in() {
+    let _one = SERIAL.lock().await;
+    let sim = Sim::start(SimConfig::default()).await.unwrap();
+    let desk = Desktop::start(&erp_env(&sim));
+    // A first start registers the handler; then the app quits.
+    let first = desk.session(&["--open", "status"]).await;
+    registered_handler(&desk).await;
+    first.end().await;
+    desk.quit_app().await;
+    let me = erp_proto::ClientInfo { name: "e2e".into(), version: "1".into(), ..Default::default() };
+    assert!(erp_proto::client::Connection::connect(&desk.socket, me).await.is_err(), "the app did not quit");
+
+    // Clicking the link now: xdg-open starts the app from the desktop file,
+    // with the link as its argument, and the first window is the ERP's sign-in.
+    let s = desk.session_of("/usr/bin/xdg-open".as_ref(), &[erp_proto::SIGN_IN_LINK]).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !s.url().await.ends_with("/login") {
+        assert!(std::time::Instant::now() < deadline, "{}\n{}", s.url().await, desk.app_log());
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    s.find("#email").await;
+    assert!(desk.app_log().contains("opening a link link=erp-helper://signin"), "{}", desk.app_log());
+    let c = desk.client().await;
+    assert_eq!(c.call::<admin::Status>(&NoArgs {}).await.unwrap().session.state, SessionState::SignedOut);
+    s.end().await;
+    desk.quit_app().await;
+}

@@ -5,7 +5,9 @@ use erp_proto::admin::{
     AllowEntryArgs, AllowlistView, AuditArgs, AuditOutput, SessionView, SignInDemoArgs, SignInGoogleArgs,
     SignInTokenArgs, StatusOutput,
 };
-use erp_proto::tools::{NoArgs, SignInArgs, SignInMethod, SignInOutput};
+use erp_proto::tools::{NoArgs, SignInArgs, SignInOutput};
+
+use crate::core::Asked;
 
 use crate::error::Result;
 use crate::router::Call;
@@ -24,7 +26,7 @@ pub(super) async fn sign_in_google(call: Call, a: SignInGoogleArgs) -> Result<Se
 }
 
 pub(super) async fn open_sign_in(call: Call, a: SignInArgs) -> Result<SignInOutput> {
-    let start = call.core.open_sign_in(a.method.unwrap_or(SignInMethod::Google), None);
+    let start = call.core.open_sign_in(a.method, Some("the terminal".into()), Asked::ByUser).await;
     Ok(super::reads::sign_in_output(start))
 }
 

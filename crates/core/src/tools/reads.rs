@@ -7,14 +7,13 @@ use erp_proto::SIGN_IN_LINK;
 use erp_proto::tools::{
     CheckPersonWeekProjectExistsArgs, CheckPersonWeekProjectExistsOutput, GetActiveProjectsOutput, GetDayLogsArgs,
     GetDayLogsOutput, GetLogLabelsOutput, GetLogsForDateRangeArgs, GetMonthLogsArgs, GetWeekLogsArgs, NoArgs,
-    SessionState, SignInArgs, SignInMethod, SignInOutput, SignInStatus, WeekListOutput, WeekLogOutput, WeekSummary,
-    WhoamiOutput,
+    SessionState, SignInArgs, SignInOutput, SignInStatus, WeekListOutput, WeekLogOutput, WeekSummary, WhoamiOutput,
 };
 use futures::StreamExt;
 use serde_json::Value;
 
 use super::resolve::{ProjectRef, find_week, load_week, require_week};
-use crate::core::SignInStart;
+use crate::core::{Asked, SignInStart};
 use crate::dates::{duration, monday_of, parse_date, parse_monday, parse_range, parse_week_starting, value_i64};
 use crate::error::{CoreError, Result};
 use crate::router::{Call, Ctx};
@@ -45,7 +44,8 @@ pub(super) async fn sign_in(call: Call, args: SignInArgs) -> Result<SignInOutput
             sign_in_url: SIGN_IN_LINK.into(),
         });
     }
-    let start = call.core.open_sign_in(args.method.unwrap_or(SignInMethod::Google), call.client.mcp_client.clone());
+    let host = call.client.mcp_client.as_deref().map(erp_proto::hosts::display_name);
+    let start = call.core.open_sign_in(args.method, host, Asked::ByUser).await;
     Ok(sign_in_output(start))
 }
 

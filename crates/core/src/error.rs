@@ -333,8 +333,7 @@ impl From<&CoreError> for RpcError {
                     _ => "You are not signed in to the ERP.".to_string(),
                 };
                 let code = RpcError::from(cause.as_ref()).code;
-                RpcError::new(code, format!("{lead} {opened} (The link {SIGN_IN_LINK} opens it again.)"))
-                    .with_sign_in_url(SIGN_IN_LINK)
+                RpcError::new(code, format!("{lead} {opened}")).with_sign_in_url(SIGN_IN_LINK)
             }
             E::NotAuthorized { email } => RpcError::new(
                 ErrorCode::NotAuthorized,

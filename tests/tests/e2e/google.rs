@@ -196,7 +196,7 @@ async fn a_refused_account_from_google_is_not_stored() {
     assert_eq!(h.core.sessions().view().state, SessionState::SignedOut);
 }
 
-struct MockServer(Child, String);
+pub(crate) struct MockServer(Child, pub(crate) String);
 
 impl Drop for MockServer {
     fn drop(&mut self) {
@@ -207,7 +207,7 @@ impl Drop for MockServer {
 
 /// npm's oauth2-mock-server on a free loopback port, demanding PKCE
 /// (`tests/support/oauth2-mock-pkce.mjs`).
-fn oauth2_mock_server() -> MockServer {
+pub(crate) fn oauth2_mock_server() -> MockServer {
     let support = Path::new(env!("CARGO_MANIFEST_DIR")).join("support");
     assert!(
         support.join("node_modules/oauth2-mock-server").exists(),

@@ -4,6 +4,7 @@
 //! owns every test's environment (config, data, socket, HOME).
 
 mod autostart;
+mod chat;
 mod cli;
 mod desktop;
 mod errors;

@@ -73,6 +73,22 @@ enum Verb {
         #[command(subcommand)]
         action: Option<SettingsAction>,
     },
+    /// Connect an MCP host (Cursor, Claude Desktop, VS Code, Windsurf, Claude Code,
+    /// Zed, Cline, Continue, Goose, LM Studio, Codex CLI): add erp-mcp to its
+    /// config, keeping everything else (the old file is backed up).
+    Connect {
+        /// The host, e.g. cursor (see --list).
+        host: Option<String>,
+        /// Show exactly what would be written, and write nothing.
+        #[arg(long)]
+        print: bool,
+        /// Take ERP Helper out of the host's config instead.
+        #[arg(long)]
+        remove: bool,
+        /// Say, for every host, whether it is installed and connected.
+        #[arg(long, conflicts_with_all = ["print", "remove"])]
+        list: bool,
+    },
     /// Recent writes made through ERP Helper, newest first.
     Audit {
         /// How many.
@@ -237,10 +253,70 @@ async fn settings_main(action: SettingsAction) -> anyhow::Result<i32> {
     Ok(0)
 }
 
+/// The `erp-mcp` beside this program, which hosts are pointed at.
+fn shim_path() -> anyhow::Result<String> {
+    let me = std::env::current_exe()?;
+    let shim = me.with_file_name(if cfg!(windows) { "erp-mcp.exe" } else { "erp-mcp" });
+    anyhow::ensure!(shim.is_file(), "erp-mcp is not beside erp-helper ({}); reinstall ERP Helper", shim.display());
+    Ok(shim.canonicalize()?.display().to_string())
+}
+
+/// `erp-helper connect`: host configs are files; no app needed.
+fn connect_main(host: Option<String>, print: bool, remove: bool, list: bool) -> anyhow::Result<i32> {
+    use erp_core::connect::{Applied, Dirs, HOSTS, State};
+    let dirs = Dirs::current().ok_or_else(|| anyhow::anyhow!("no home directory"))?;
+    let exe = shim_path()?;
+    if list {
+        for h in HOSTS {
+            let state = h.state(&dirs, &exe);
+            let file = if state == State::NotInstalled { String::new() } else { h.file(&dirs).display().to_string() };
+            println!("{:<12} {:<15} {:<24} {file}", h.id, h.name, state.to_string());
+        }
+        return Ok(0);
+    }
+    let ids: Vec<&str> = HOSTS.iter().map(|h| h.id).collect();
+    let Some(id) = host else { anyhow::bail!("name a host: {} (or --list)", ids.join(", ")) };
+    let host = erp_core::connect::host(&id).map_err(|e| anyhow::anyhow!(e))?;
+    let plan = host.plan(&dirs, &exe, remove)?;
+    if print {
+        match plan.changes() {
+            true => print!("# {} would become:\n{}", plan.path.display(), plan.new),
+            false => println!("# {} already says this; nothing would change.", plan.path.display()),
+        }
+        if let (Some(way), false) = (host.own_way(&exe), remove) {
+            println!("# Or {}'s own way: {way}", host.name);
+        }
+        return Ok(0);
+    }
+    let done = if remove { "Disconnected" } else { "Connected" };
+    match erp_core::connect::apply(&plan)? {
+        Applied::Unchanged if remove => println!("{} had no ERP Helper server; nothing written.", host.name),
+        Applied::Unchanged => {
+            println!("{} is already connected ({}); nothing written.", host.name, plan.path.display())
+        }
+        Applied::Written { backup } => {
+            println!("{done} {}: wrote {}.", host.name, plan.path.display());
+            if let Some(b) = backup {
+                println!("The old file is kept at {}.", b.display());
+                let commented = plan.old.as_deref().is_some_and(|o| o.lines().any(|l| l.contains('#')));
+                if host.format == erp_core::connect::Format::Yaml && commented {
+                    println!("Its comments are not kept in the new file (YAML is rewritten); the old file has them.");
+                }
+            }
+            println!("Restart {} (or reload its MCP servers) to see the change.", host.name);
+        }
+    }
+    if !host.is_installed(&dirs) {
+        println!("Note: {} does not seem to be installed here; its config is ready for when it is.", host.name);
+    }
+    Ok(0)
+}
+
 async fn verb_main(verb: Verb) -> anyhow::Result<i32> {
-    // The settings are a file: no app needed.
+    // The settings and host configs are files: no app needed.
     let conn = match verb {
         Verb::Settings { action } => return settings_main(action.unwrap_or(SettingsAction::Show)).await,
+        Verb::Connect { host, print, remove, list } => return connect_main(host, print, remove, list),
         _ => connect().await?,
     };
     let rpc = |e: ClientError| anyhow::anyhow!("{e}");
@@ -323,7 +399,7 @@ async fn verb_main(verb: Verb) -> anyhow::Result<i32> {
                 println!("{}  {:<6} {:<22} {}  [{} as {}]", e.time, e.outcome, e.tool, e.detail, e.client, e.user);
             }
         }
-        Verb::Settings { .. } => unreachable!("answered before connecting"),
+        Verb::Settings { .. } | Verb::Connect { .. } => unreachable!("answered before connecting"),
     }
     Ok(0)
 }

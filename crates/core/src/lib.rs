@@ -20,6 +20,7 @@ pub mod allowlist;
 pub mod audit;
 pub mod clients;
 pub mod config;
+pub mod connect;
 pub mod core;
 pub mod dates;
 pub mod erp;

@@ -66,7 +66,8 @@ pub fn snippet(host: &str, exe: &Path) -> Result<String, String> {
     }
 }
 
-fn shell_quote(s: &str) -> String {
+/// `s` quoted for a POSIX shell, when it needs it.
+pub fn shell_quote(s: &str) -> String {
     if s.chars().all(|c| c.is_ascii_alphanumeric() || "/._-".contains(c)) {
         s.to_string()
     } else {

@@ -6,6 +6,7 @@
 mod autostart;
 mod chat;
 mod cli;
+mod connect;
 mod desktop;
 mod errors;
 mod google;

@@ -254,7 +254,7 @@ async fn settings_main(action: SettingsAction) -> anyhow::Result<i32> {
 }
 
 /// The `erp-mcp` beside this program, which hosts are pointed at.
-fn shim_path() -> anyhow::Result<String> {
+pub(crate) fn shim_path() -> anyhow::Result<String> {
     let me = std::env::current_exe()?;
     let shim = me.with_file_name(if cfg!(windows) { "erp-mcp.exe" } else { "erp-mcp" });
     anyhow::ensure!(shim.is_file(), "erp-mcp is not beside erp-helper ({}); reinstall ERP Helper", shim.display());

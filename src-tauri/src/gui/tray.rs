@@ -4,7 +4,7 @@
 use erp_core::CoreHandle;
 use erp_proto::tools::{SessionState, SignInMethod};
 use tauri::image::Image;
-use tauri::menu::{Menu, MenuItem, PredefinedMenuItem, Submenu};
+use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem, Submenu};
 use tauri::tray::{TrayIcon, TrayIconBuilder};
 use tauri::{AppHandle, Emitter, Manager, Wry};
 
@@ -33,6 +33,7 @@ fn menu(app: &AppHandle, core: &CoreHandle) -> tauri::Result<Menu<Wry>> {
         client_items.iter().map(|i| i as &dyn tauri::menu::IsMenuItem<Wry>).collect();
     let connected =
         Submenu::with_id_and_items(app, "clients", format!("Connected apps ({})", clients.len()), true, &client_refs)?;
+    let connect = connect_menu(app)?;
     Menu::with_items(
         app,
         &[
@@ -45,11 +46,63 @@ fn menu(app: &AppHandle, core: &CoreHandle) -> tauri::Result<Menu<Wry>> {
             &PredefinedMenuItem::separator(app)?,
             &MenuItem::with_id(app, "allowlist", "Authorized users…", true, None::<&str>)?,
             &connected,
+            &connect,
             &MenuItem::with_id(app, "activity", "Activity…", true, None::<&str>)?,
             &PredefinedMenuItem::separator(app)?,
             &MenuItem::with_id(app, "quit", "Quit ERP Helper", true, None::<&str>)?,
         ],
     )
+}
+
+/// "Connect to ▸": every host, checked when its config starts this app's
+/// erp-mcp; a click connects it (or, when checked, takes ERP Helper out).
+fn connect_menu(app: &AppHandle) -> tauri::Result<Submenu<Wry>> {
+    use erp_core::connect::{Dirs, HOSTS, State};
+    let (dirs, shim) = (Dirs::current(), crate::cli::shim_path().ok());
+    let items: Vec<CheckMenuItem<Wry>> = HOSTS
+        .iter()
+        .map(|h| {
+            let state = match (&dirs, &shim) {
+                (Some(d), Some(s)) => h.state(d, s),
+                _ => State::NotInstalled,
+            };
+            let label = match &state {
+                State::NotInstalled => format!("{} (not installed)", h.name),
+                State::Missing(_) | State::ConnectedToAnother(_) => format!("{} (needs repair)", h.name),
+                State::Unreadable(_) => format!("{} (its config does not parse)", h.name),
+                State::NotConnected | State::Connected => h.name.to_string(),
+            };
+            let enabled = shim.is_some() && !matches!(state, State::Unreadable(_));
+            CheckMenuItem::with_id(
+                app,
+                format!("connect-{}", h.id),
+                label,
+                enabled,
+                state == State::Connected,
+                None::<&str>,
+            )
+        })
+        .collect::<tauri::Result<_>>()?;
+    let refs: Vec<&dyn tauri::menu::IsMenuItem<Wry>> =
+        items.iter().map(|i| i as &dyn tauri::menu::IsMenuItem<Wry>).collect();
+    Submenu::with_id_and_items(app, "connect", "Connect to", true, &refs)
+}
+
+/// A click on a host in "Connect to ▸".
+fn toggle_host(app: &AppHandle, id: &str) {
+    use erp_core::connect::{Dirs, State};
+    let (Ok(host), Some(dirs), Ok(shim)) = (erp_core::connect::host(id), Dirs::current(), crate::cli::shim_path())
+    else {
+        return;
+    };
+    let remove = host.state(&dirs, &shim) == State::Connected;
+    match host.plan(&dirs, &shim, remove).and_then(|p| erp_core::connect::apply(&p)) {
+        Ok(_) => tracing::info!(host = host.id, remove, "changed the host's config"),
+        Err(e) => tracing::warn!(host = host.id, error = %e, "could not change the host's config"),
+    }
+    if let Some(tray) = app.tray_by_id(TRAY_ID) {
+        refresh(app, &tray);
+    }
 }
 
 fn icon(core: &CoreHandle) -> tauri::Result<Image<'static>> {
@@ -91,7 +144,11 @@ fn on_menu(app: &AppHandle, id: &str) {
         "allowlist" => super::open_window(app, "allowlist", ""),
         "activity" => super::open_window(app, "activity", ""),
         "quit" => app.exit(0),
-        _ => {}
+        other => {
+            if let Some(host) = other.strip_prefix("connect-") {
+                toggle_host(app, host);
+            }
+        }
     }
 }
 

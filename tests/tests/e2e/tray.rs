@@ -73,6 +73,9 @@ async fn tray_menu_over_dbus_follows_the_session_and_opens_the_login_window() {
         "Authorized users…",
         "Connected apps (",
         "Activity…",
+        "Connect to",
+        "Cursor (not installed)",
+        "Codex CLI (not installed)",
         "Quit ERP Helper",
     ] {
         assert!(before.contains(label), "{label:?} missing from the tray menu: {before}");
@@ -111,6 +114,48 @@ async fn tray_menu_over_dbus_follows_the_session_and_opens_the_login_window() {
     );
     s.switch_to_new_window(&known).await;
     eventually("the login page in the new window", 15, async || s.url().await.ends_with("/login").then_some(())).await;
+
+    // "Connect to ▸ Cursor" writes Cursor's config, pointing at this erp-mcp, and
+    // the item is checked; a second click takes it out again.
+    let click = |id: i32| {
+        desk.in_session(
+            "gdbus",
+            &[
+                "call",
+                "--session",
+                "--dest",
+                &name,
+                "--object-path",
+                &menu,
+                "--method",
+                "com.canonical.dbusmenu.Event",
+                "--",
+                &id.to_string(),
+                "clicked",
+                "<0>",
+                "0",
+            ],
+        )
+    };
+    click(item_id(&layout(&desk, &name, &menu), "Cursor (not installed)"));
+    let cursor = desk.dir.path().join("home/.cursor/mcp.json");
+    let written = eventually("Cursor's config", 15, async || std::fs::read_to_string(&cursor).ok()).await;
+    let shim = erp_e2e::bin("erp-mcp").canonicalize().unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&written).unwrap();
+    assert_eq!(doc["mcpServers"]["erp"]["command"], shim.display().to_string(), "{written}");
+    let checked = eventually("Cursor checked", 15, async || {
+        let l = layout(&desk, &name, &menu);
+        let id = l.find("'label': <'Cursor'>").map(|_| item_id(&l, "Cursor"))?;
+        let item = &l[l.find(&format!("({id}, {{"))?..];
+        item[..item.find('}')?].contains("'toggle-state': <1>").then(|| l.clone())
+    })
+    .await;
+    click(item_id(&checked, "Cursor"));
+    eventually("Cursor's config without ERP Helper", 15, async || {
+        let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&cursor).ok()?).ok()?;
+        doc["mcpServers"].get("erp").is_none().then_some(())
+    })
+    .await;
     s.end().await;
     desk.quit_app().await;
 }

@@ -2,7 +2,8 @@
 //! and the app's ACL manifest: every command below gets an `allow-<command>`
 //! permission, and a window may call only the commands its capability grants
 //! (`capabilities/*.json`). A command not listed here cannot be granted at all.
-const COMMANDS: &[&str] = &["status", "paste_token", "sign_out", "start_sign_in", "allow_add", "allow_remove", "audit"];
+const COMMANDS: &[&str] =
+    &["status", "paste_token", "sign_out", "start_sign_in", "allow_add", "allow_remove", "audit", "disconnect_client"];
 
 fn main() {
     tauri_build::try_build(

@@ -44,7 +44,18 @@ async function renderStatus() {
   const apps = $("apps");
   if (apps) fillList(apps, s.clients, "No apps connected right now", (c) => {
     const li = document.createElement("li");
-    li.textContent = (c.client.mcp_client || c.client.name) + (c.client.mcp_client_version ? " " + c.client.mcp_client_version : "");
+    const who = (c.client.mcp_client || c.client.name) + (c.client.mcp_client_version ? " " + c.client.mcp_client_version : "");
+    const proc = c.pid ? " — pid " + c.pid + (c.exe ? ", " + c.exe : "") : "";
+    li.textContent = who + proc + ", " + c.calls + (c.calls === 1 ? " call" : " calls") + " ";
+    li.className = "client";
+    const end = document.createElement("button");
+    end.className = "secondary disconnect";
+    end.textContent = "Disconnect";
+    end.addEventListener("click", async () => {
+      try { await invoke("disconnect_client", { id: c.id }); banner("ok", "Disconnected " + who + "."); renderStatus(); }
+      catch (err) { banner("bad", String(err)); }
+    });
+    li.appendChild(end);
     return li;
   });
   const list = $("allowlist");

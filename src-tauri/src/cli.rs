@@ -62,6 +62,12 @@ enum Verb {
     Signout,
     /// Quit the running app.
     Quit,
+    /// End one connected app's connection (its id is in `erp-helper status`);
+    /// that process may not connect again.
+    Disconnect {
+        /// The id `erp-helper status` shows in brackets.
+        id: u64,
+    },
     /// The authorized-users list (empty: any account the ERP accepts).
     Allow {
         #[command(subcommand)]
@@ -205,6 +211,22 @@ fn print_session(v: &admin::SessionView) {
     }
 }
 
+/// One connected app, as `erp-helper status` and the tray show it.
+pub(crate) fn client_line(c: &admin::ConnectedClient) -> String {
+    let who = match (&c.client.mcp_client, &c.client.mcp_client_version) {
+        (Some(n), Some(v)) => format!("{} {v}", erp_proto::hosts::display_name(n)),
+        (Some(n), None) => erp_proto::hosts::display_name(n),
+        _ => format!("{} {}", c.client.name, c.client.version),
+    };
+    let process = match (c.pid, &c.exe) {
+        (Some(pid), Some(exe)) => format!("pid {pid}, {exe}"),
+        (Some(pid), None) => format!("pid {pid}"),
+        _ => "process unknown".into(),
+    };
+    let calls = if c.calls == 1 { "1 call".to_string() } else { format!("{} calls", c.calls) };
+    format!("[{}] {who} ({process}), since {}, {calls}", c.id, c.since)
+}
+
 fn print_allowlist(l: &admin::AllowlistView) {
     if l.entries.is_empty() {
         println!("Authorized users: anyone the ERP accepts (the list is empty).");
@@ -338,8 +360,7 @@ async fn verb_main(verb: Verb) -> anyhow::Result<i32> {
             print_allowlist(&s.allowlist);
             println!("Connected apps: {}", s.clients.len());
             for c in &s.clients {
-                let who = c.client.mcp_client.as_deref().unwrap_or(&c.client.name);
-                println!("  {who} (connected {} s)", c.connected_secs);
+                println!("  {}", client_line(c));
             }
         }
         Verb::Signin { token_stdin: true, .. } => {
@@ -374,6 +395,10 @@ async fn verb_main(verb: Verb) -> anyhow::Result<i32> {
         Verb::Signout => {
             let v = conn.call::<admin::SignOut>(&NoArgs {}).await.map_err(rpc)?;
             print_session(&v);
+        }
+        Verb::Disconnect { id } => {
+            conn.call::<admin::Disconnect>(&admin::DisconnectArgs { id }).await.map_err(rpc)?;
+            println!("Disconnected app {id}. It can connect again once its host restarts it.");
         }
         Verb::Quit => {
             conn.call::<admin::Quit>(&NoArgs {}).await.map_err(rpc)?;

@@ -23,7 +23,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_util::codec::{FramedRead, FramedWrite};
 use tokio_util::sync::CancellationToken;
 
-use crate::clients::ClientGuard;
+use crate::clients::{ClientGuard, Peer};
 use crate::core::CoreHandle;
 use crate::router::{Call, ProgressSink, Router};
 
@@ -208,13 +208,14 @@ pub async fn serve(listener: IpcListener, core: CoreHandle, shutdown: Cancellati
                 if !peer_is_us(&stream) {
                     continue;
                 }
+                let peer = peer_of(&stream);
                 let Some(slot) = ConnectionSlot::take(&open) else {
                     tokio::spawn(refuse_busy(stream));
                     continue;
                 };
                 let (core, router, stop) = (core.clone(), router.clone(), shutdown.child_token());
                 tokio::spawn(async move {
-                    connection(stream, core, router, stop).await;
+                    connection(stream, peer, core, router, stop).await;
                     drop(slot);
                 });
             }
@@ -240,6 +241,18 @@ fn peer_is_us(stream: &Stream) -> bool {
             false
         }
     }
+}
+
+/// The process at the other end, from the socket's credentials.
+#[cfg(unix)]
+fn peer_of(stream: &Stream) -> Peer {
+    let pid = stream.peer_creds().ok().and_then(|c| c.pid()).and_then(|p| u32::try_from(p).ok());
+    Peer::of_pid(pid)
+}
+
+#[cfg(not(unix))]
+fn peer_of(_: &Stream) -> Peer {
+    Peer::default()
 }
 
 #[cfg(not(unix))]
@@ -287,11 +300,13 @@ async fn hello(
     reader: &mut FramedRead<SharedStream, Codec>,
     writer: &mut FramedWrite<SharedStream, Codec>,
     api: &url::Url,
+    shut_out: bool,
 ) -> Option<ClientInfo> {
     let first = tokio::time::timeout(std::time::Duration::from_secs(10), reader.next()).await;
     let refusal = match first {
         Ok(Some(Ok(Incoming::Frame(ClientFrame::Hello { protocol, client })))) if protocol == PROTOCOL_VERSION => {
             match client.erp_api.as_deref() {
+                _ if shut_out => disconnected(&client),
                 Some(theirs) if !same_erp(theirs, api) => other_erp(theirs, api),
                 _ => {
                     let mine =
@@ -310,6 +325,18 @@ async fn hello(
     };
     let _ = writer.send(ServerFrame::Error { error: refusal }).await;
     None
+}
+
+/// The refusal for a process the user disconnected.
+fn disconnected(client: &ClientInfo) -> RpcError {
+    let who = client.mcp_client.as_deref().map(erp_proto::hosts::display_name).unwrap_or_else(|| client.name.clone());
+    RpcError::new(
+        ErrorCode::NotAuthorized,
+        format!(
+            "ERP Helper's user disconnected {who} from the app (Connected apps → Disconnect). Restart {who}'s ERP \
+             server (or {who}) to connect it again."
+        ),
+    )
 }
 
 /// Whether a client's ERP (as it was configured, unparsed) is the app's.
@@ -431,6 +458,7 @@ impl Conn {
             let _ = self.out.send((ServerFrame::err(id, RpcError::new(ErrorCode::InvalidParams, why)), None)).await;
             return;
         }
+        self.guard.called();
         let caller = {
             let mut client = self.client.lock().unwrap_or_else(|p| p.into_inner());
             if let Some(info) = update {
@@ -468,18 +496,22 @@ impl Conn {
     }
 }
 
-async fn connection(stream: Stream, core: CoreHandle, router: Arc<Router>, shutdown: CancellationToken) {
+async fn connection(stream: Stream, peer: Peer, core: CoreHandle, router: Arc<Router>, shutdown: CancellationToken) {
     let (rx, tx) = SharedStream::halves(stream);
     let mut reader = FramedRead::new(rx, Codec::default());
     let mut writer = FramedWrite::new(tx, Codec::default());
-    let Some(client) = hello(&mut reader, &mut writer, &core.config().api_base).await else { return };
-    tracing::debug!(client = %client.name, mcp_client = ?client.mcp_client, "client connected");
-    let guard = core.clients().register(client.clone());
+    let shut_out = core.clients().is_shut_out(&peer);
+    let Some(client) = hello(&mut reader, &mut writer, &core.config().api_base, shut_out).await else { return };
+    tracing::debug!(client = %client.name, mcp_client = ?client.mcp_client, pid = ?peer.pid, "client connected");
+    let guard = core.clients().register(client.clone(), peer);
+    let ended = guard.ended();
     let (out, writer_task) = spawn_writer(writer);
     let conn = Conn { core, router, client: Mutex::new(client), guard, out, in_flight: InFlight::default(), shutdown };
+    tokio::pin!(ended);
     loop {
         let frame = tokio::select! {
             () = conn.shutdown.cancelled() => break,
+            () = &mut ended => break,
             f = reader.next() => f,
         };
         match frame {

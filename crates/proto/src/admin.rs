@@ -85,8 +85,18 @@ admin! {
     AllowRemove = "app_allow_remove", DESTRUCTIVE, AllowEntryArgs => AllowlistView;
     /// The newest audit-log entries, newest first.
     Audit = "app_audit", READ_ONLY, AuditArgs => AuditOutput;
+    /// End one connected client's connection; its process may not connect again.
+    Disconnect = "app_disconnect", DESTRUCTIVE, DisconnectArgs => NoArgs;
     /// Quit the app.
     Quit = "app_quit", ACTION, NoArgs => NoArgs;
+}
+
+/// Arguments of `app_disconnect`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DisconnectArgs {
+    /// The connection's id, as `app_status` lists it.
+    pub id: u64,
 }
 
 /// The session as anyone may see it: never the token.
@@ -170,6 +180,21 @@ pub struct ConnectedClient {
     pub client: ClientInfo,
     /// Seconds since it connected.
     pub connected_secs: u64,
+    /// The connection's id (for `app_disconnect`).
+    #[serde(default)]
+    pub id: u64,
+    /// The peer's process id, from the socket's credentials.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid: Option<u32>,
+    /// The peer's program, from its process id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exe: Option<String>,
+    /// When it connected (RFC 3339, UTC).
+    #[serde(default)]
+    pub since: String,
+    /// Requests it has made.
+    #[serde(default)]
+    pub calls: u64,
 }
 
 impl JsonSchema for ClientInfo {

@@ -56,3 +56,8 @@ pub(crate) async fn allow_remove(core: State<'_, CoreHandle>, entry: String) -> 
 pub(crate) async fn audit(core: State<'_, CoreHandle>, limit: Option<usize>) -> Res<Vec<AuditEntry>> {
     Ok(core.audit().recent(limit.unwrap_or(200).min(10_000)).await?)
 }
+
+#[tauri::command]
+pub(crate) fn disconnect_client(core: State<'_, CoreHandle>, id: u64) -> Res<()> {
+    if core.clients().disconnect(id) { Ok(()) } else { Err(CommandError(format!("No connected app has id {id}."))) }
+}

@@ -149,6 +149,7 @@ pub(crate) fn run(setup: AppSetup, args: Vec<String>) -> anyhow::Result<()> {
             commands::allow_add,
             commands::allow_remove,
             commands::audit,
+            commands::disconnect_client,
         ])
         .setup(move |app| {
             let handle = app.handle().clone();

@@ -17,20 +17,24 @@ fn menu(app: &AppHandle, core: &CoreHandle) -> tauri::Result<Menu<Wry>> {
     let account = view.summary.clone();
     let signed_in = view.state == SessionState::SignedIn;
     let clients = core.clients().connected();
-    let client_items: Vec<MenuItem<Wry>> = if clients.is_empty() {
-        vec![MenuItem::with_id(app, "client-none", "None right now", false, None::<&str>)?]
+    let none = MenuItem::with_id(app, "client-none", "None right now", false, None::<&str>)?;
+    let client_menus: Vec<Submenu<Wry>> = clients
+        .iter()
+        .map(|c| {
+            let line = crate::cli::client_line(c);
+            let (head, detail) = line.split_once(" (").unwrap_or((&line, ""));
+            let info =
+                MenuItem::with_id(app, format!("client-info-{}", c.id), format!("({detail}"), false, None::<&str>)?;
+            let end = MenuItem::with_id(app, format!("disconnect-{}", c.id), "Disconnect", true, None::<&str>)?;
+            let head = head.split_once("] ").map_or(head, |(_, h)| h);
+            Submenu::with_id_and_items(app, format!("client-{}", c.id), head, true, &[&info, &end])
+        })
+        .collect::<tauri::Result<_>>()?;
+    let client_refs: Vec<&dyn tauri::menu::IsMenuItem<Wry>> = if client_menus.is_empty() {
+        vec![&none]
     } else {
-        clients
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                let who = c.client.mcp_client.clone().unwrap_or_else(|| c.client.name.clone());
-                MenuItem::with_id(app, format!("client-{i}"), who, false, None::<&str>)
-            })
-            .collect::<tauri::Result<_>>()?
+        client_menus.iter().map(|i| i as &dyn tauri::menu::IsMenuItem<Wry>).collect()
     };
-    let client_refs: Vec<&dyn tauri::menu::IsMenuItem<Wry>> =
-        client_items.iter().map(|i| i as &dyn tauri::menu::IsMenuItem<Wry>).collect();
     let connected =
         Submenu::with_id_and_items(app, "clients", format!("Connected apps ({})", clients.len()), true, &client_refs)?;
     let connect = connect_menu(app)?;
@@ -147,6 +151,8 @@ fn on_menu(app: &AppHandle, id: &str) {
         other => {
             if let Some(host) = other.strip_prefix("connect-") {
                 toggle_host(app, host);
+            } else if let Some(id) = other.strip_prefix("disconnect-").and_then(|id| id.parse().ok()) {
+                core.clients().disconnect(id);
             }
         }
     }

@@ -6,6 +6,7 @@
 mod autostart;
 mod chat;
 mod cli;
+mod clients;
 mod connect;
 mod desktop;
 mod errors;

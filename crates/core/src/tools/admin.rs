@@ -2,8 +2,8 @@
 //! send): one-line adapters onto the core's services.
 
 use erp_proto::admin::{
-    AllowEntryArgs, AllowlistView, AuditArgs, AuditOutput, SessionView, SignInDemoArgs, SignInGoogleArgs,
-    SignInTokenArgs, StatusOutput,
+    AllowEntryArgs, AllowlistView, AuditArgs, AuditOutput, DisconnectArgs, SessionView, SignInDemoArgs,
+    SignInGoogleArgs, SignInTokenArgs, StatusOutput,
 };
 use erp_proto::tools::{NoArgs, SignInArgs, SignInOutput};
 
@@ -52,6 +52,14 @@ pub(super) async fn allow_remove(call: Call, a: AllowEntryArgs) -> Result<Allowl
 
 pub(super) async fn audit(call: Call, a: AuditArgs) -> Result<AuditOutput> {
     Ok(AuditOutput { entries: call.core.audit().recent(a.limit.unwrap_or(50).min(10_000)).await? })
+}
+
+pub(super) async fn disconnect(call: Call, a: DisconnectArgs) -> Result<NoArgs> {
+    if call.core.clients().disconnect(a.id) {
+        Ok(NoArgs {})
+    } else {
+        Err(crate::error::CoreError::invalid(format!("id: no connected app has id {}.", a.id)))
+    }
 }
 
 /// Quit once the answer is on the wire, or the caller sees a dropped connection.

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use erp_proto::client::{ClientError, Connection, Progress};
-use erp_proto::{ClientInfo, ErrorCode, RetryClass, RpcError};
+use erp_proto::{ClientInfo, RetryClass, RpcError};
 use futures::FutureExt;
 use futures::future::{BoxFuture, Shared};
 use serde_json::Value;
@@ -418,49 +418,17 @@ fn keep_last_lines(stderr: Option<tokio::process::ChildStderr>) -> tokio::task::
     })
 }
 
-/// `erp-mcp doctor`: print each check and what to do; exit code 0 when all pass.
-pub(crate) async fn doctor(link: &AppLink, out: &mut impl Write) -> std::io::Result<i32> {
-    writeln!(out, "socket:      {}", link.socket.display())?;
-    let client =
+/// `erp-mcp doctor`: the app's checks (`erp_proto::doctor`), as text or
+/// JSON; exit code 0 when all pass. Host configs are `erp-helper doctor`'s.
+pub(crate) async fn doctor(link: &AppLink, json: bool, out: &mut impl Write) -> std::io::Result<i32> {
+    let me =
         ClientInfo { name: "erp-mcp-doctor".into(), version: env!("CARGO_PKG_VERSION").into(), ..Default::default() };
-    let conn = match connect(&link.socket, &client).await {
-        Ok(c) => c,
-        Err(ClientError::Rpc(e)) if e.code == ErrorCode::VersionMismatch => {
-            writeln!(out, "app:         FAIL  {}", e.message)?;
-            return Ok(1);
-        }
-        Err(e) => {
-            writeln!(out, "app:         FAIL  {e}.")?;
-            return Ok(1);
-        }
-    };
-    writeln!(out, "app:         ok    version {}, protocol {}", conn.app_version(), erp_proto::PROTOCOL_VERSION)?;
-    let who = match conn.call::<erp_proto::tools::Whoami>(&Default::default()).await {
-        Ok(w) => w,
-        Err(e) => {
-            writeln!(out, "session:     FAIL  {e}")?;
-            return Ok(1);
-        }
-    };
-    use erp_proto::tools::SessionState;
-    let sentence = erp_proto::admin::session_sentence(who.state, who.email.as_deref(), who.signed_in_via.as_deref());
-    match (who.state, who.authorized) {
-        (SessionState::SignedIn, Some(false)) => {
-            writeln!(out, "session:     FAIL  {sentence} That account is not on the authorized-users list.")?;
-            return Ok(1);
-        }
-        (SessionState::SignedIn, _) => writeln!(out, "session:     ok    {sentence}")?,
-        _ => {
-            writeln!(out, "session:     FAIL  {sentence} Run `erp-helper signin`, or use the tray menu.")?;
-            return Ok(1);
-        }
+    let report = erp_proto::doctor::Report::new(erp_proto::doctor::app_checks(&link.socket, me).await);
+    if json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&report).unwrap_or_default())?;
+    } else {
+        write!(out, "{}", report.text())?;
+        writeln!(out, "(The MCP hosts' configs: `erp-helper doctor` checks them.)")?;
     }
-    match conn.call::<erp_proto::tools::GetActiveProjects>(&Default::default()).await {
-        Ok(p) => writeln!(out, "erp:         ok    {} reachable, {} active project(s)", who.erp_url, p.projects.len())?,
-        Err(e) => {
-            writeln!(out, "erp:         FAIL  {e}")?;
-            return Ok(1);
-        }
-    }
-    Ok(0)
+    Ok(report.code())
 }

@@ -39,8 +39,13 @@ pub struct Args {
 pub enum Command {
     /// Serve MCP over stdio (what hosts run).
     Serve,
-    /// Check the app, the protocol version, the session and the ERP; print what to fix.
-    Doctor,
+    /// Check the socket, the app, the protocol version, the session, the
+    /// authorized users and the ERP; print what to fix (exit 1 on a problem).
+    Doctor {
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print the config snippet for an MCP host (cursor, claude, vscode, windsurf, claude-code).
     Config {
         /// The host.
@@ -64,7 +69,7 @@ pub async fn run(args: Args, out: &mut impl Write) -> anyhow::Result<i32> {
             server::serve_stdio(args.link()).await?;
             Ok(0)
         }
-        Some(Command::Doctor) => Ok(app::doctor(&args.link(), out).await?),
+        Some(Command::Doctor { json }) => Ok(app::doctor(&args.link(), *json, out).await?),
         Some(Command::Config { host }) => {
             let exe = std::env::current_exe()?;
             match erp_proto::hosts::snippet(host, &exe) {

@@ -95,6 +95,14 @@ enum Verb {
         #[arg(long, conflicts_with_all = ["print", "remove"])]
         list: bool,
     },
+    /// Check the app, its socket, the protocol on both sides, the session, the
+    /// authorized users, the ERP (DNS, connection, HTTPS, proxy) and every
+    /// host's config; say how to fix each problem (exit 1 on a problem).
+    Doctor {
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Recent writes made through ERP Helper, newest first.
     Audit {
         /// How many.
@@ -283,6 +291,50 @@ pub(crate) fn shim_path() -> anyhow::Result<String> {
     Ok(shim.canonicalize()?.display().to_string())
 }
 
+/// The doctor's look at every installed host's config.
+fn host_checks() -> Vec<erp_proto::doctor::Check> {
+    use erp_core::connect::{Dirs, HOSTS, State};
+    use erp_proto::doctor::Check;
+    let (Some(dirs), Ok(exe)) = (Dirs::current(), shim_path()) else {
+        let fix = "Reinstall ERP Helper: erp-mcp belongs beside erp-helper.";
+        return vec![Check::fail("hosts", "erp-mcp was not found beside erp-helper", fix)];
+    };
+    let mut checks = Vec::new();
+    for h in HOSTS {
+        let name = format!("host {}", h.id);
+        let file = h.file(&dirs).display().to_string();
+        let connect = format!("Run `erp-helper connect {}` (or tray → Connect to → {}).", h.id, h.name);
+        checks.push(match h.state(&dirs, &exe) {
+            State::NotInstalled => continue,
+            State::Connected => Check::ok(&name, format!("{} is connected ({file})", h.name)),
+            State::NotConnected => Check::ok(&name, format!("{} is installed, not connected ({file})", h.name)),
+            s @ (State::Missing(_) | State::ConnectedToAnother(_)) => {
+                Check::fail(&name, format!("{} is {s} in {file}", h.name), connect)
+            }
+            State::Unreadable(why) => {
+                let fix = format!("Fix {file} (it does not parse: {why}), then: {connect}");
+                Check::fail(&name, format!("{}'s config does not parse", h.name), fix)
+            }
+        });
+    }
+    checks
+}
+
+/// `erp-helper doctor`: the app's checks, then the hosts'.
+async fn doctor_main(json: bool) -> anyhow::Result<i32> {
+    let socket = erp_proto::socket::socket_path();
+    let me =
+        ClientInfo { name: "erp-helper-doctor".into(), version: erp_core::APP_VERSION.into(), ..Default::default() };
+    let mut checks = erp_proto::doctor::app_checks(&socket, me).await;
+    checks.extend(host_checks());
+    let report = erp_proto::doctor::Report::new(checks);
+    match json {
+        true => println!("{}", serde_json::to_string_pretty(&report)?),
+        false => print!("{}", report.text()),
+    }
+    Ok(report.code())
+}
+
 /// `erp-helper connect`: host configs are files; no app needed.
 fn connect_main(host: Option<String>, print: bool, remove: bool, list: bool) -> anyhow::Result<i32> {
     use erp_core::connect::{Applied, Dirs, HOSTS, State};
@@ -339,6 +391,7 @@ async fn verb_main(verb: Verb) -> anyhow::Result<i32> {
     let conn = match verb {
         Verb::Settings { action } => return settings_main(action.unwrap_or(SettingsAction::Show)).await,
         Verb::Connect { host, print, remove, list } => return connect_main(host, print, remove, list),
+        Verb::Doctor { json } => return doctor_main(json).await,
         _ => connect().await?,
     };
     let rpc = |e: ClientError| anyhow::anyhow!("{e}");
@@ -424,7 +477,9 @@ async fn verb_main(verb: Verb) -> anyhow::Result<i32> {
                 println!("{}  {:<6} {:<22} {}  [{} as {}]", e.time, e.outcome, e.tool, e.detail, e.client, e.user);
             }
         }
-        Verb::Settings { .. } | Verb::Connect { .. } => unreachable!("answered before connecting"),
+        Verb::Settings { .. } | Verb::Connect { .. } | Verb::Doctor { .. } => {
+            unreachable!("answered before connecting")
+        }
     }
     Ok(0)
 }

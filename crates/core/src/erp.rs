@@ -134,6 +134,23 @@ impl ErpClient {
         ErpError::Unavailable { url: self.origin.clone(), reason }
     }
 
+    /// One unauthenticated request to the API root, for the doctor: the HTTP
+    /// status it got, or why it got none (with the TLS error's own words).
+    pub async fn reach(&self) -> Result<u16, String> {
+        match self.http.get(self.base.clone()).send().await {
+            Ok(r) => Ok(r.status().as_u16()),
+            Err(e) => {
+                let mut why = e.to_string();
+                let mut source = std::error::Error::source(&e);
+                while let Some(s) = source {
+                    why = format!("{why}: {s}");
+                    source = s.source();
+                }
+                Err(crate::error::capped(&why))
+            }
+        }
+    }
+
     /// `POST core/google-login/`: a Google access token for an ERP token.
     pub async fn google_login(&self, google_access_token: &GoogleAccessToken) -> Result<GoogleLogin, ErpError> {
         let body = json!({"platform": "google", "access_token": google_access_token.expose()});

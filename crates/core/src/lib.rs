@@ -28,6 +28,7 @@ pub mod error;
 pub mod fsutil;
 pub mod google;
 pub mod ipc;
+pub mod probe;
 pub mod prompt;
 pub mod router;
 pub mod secret;

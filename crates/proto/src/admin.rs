@@ -85,10 +85,39 @@ admin! {
     AllowRemove = "app_allow_remove", DESTRUCTIVE, AllowEntryArgs => AllowlistView;
     /// The newest audit-log entries, newest first.
     Audit = "app_audit", READ_ONLY, AuditArgs => AuditOutput;
+    /// Check that the ERP can be reached from the app, step by step (DNS,
+    /// connection, HTTPS), without a session.
+    ProbeErp = "app_probe_erp", READ_ONLY, NoArgs => ErpProbe;
     /// End one connected client's connection; its process may not connect again.
     Disconnect = "app_disconnect", DESTRUCTIVE, DisconnectArgs => NoArgs;
     /// Quit the app.
     Quit = "app_quit", ACTION, NoArgs => NoArgs;
+}
+
+/// One step of reaching the ERP.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ProbeStep {
+    /// `dns`, `connect`, then `https` (or `http` for a local ERP).
+    pub step: String,
+    /// Whether it worked.
+    pub ok: bool,
+    /// What was seen.
+    pub detail: String,
+}
+
+/// Output of `app_probe_erp`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ErpProbe {
+    /// The ERP API root the app uses.
+    pub url: String,
+    /// The proxy the app's requests go through, if any (credentials removed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proxy: Option<String>,
+    /// The steps, in order; the first that fails ends the probe.
+    pub steps: Vec<ProbeStep>,
+    /// What to do when a step failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
 }
 
 /// Arguments of `app_disconnect`.

@@ -32,3 +32,5 @@ pub const PROTOCOL_VERSION: u32 = 1;
 
 #[cfg(feature = "client")]
 pub mod client;
+#[cfg(feature = "client")]
+pub mod doctor;

@@ -191,30 +191,118 @@ async fn erp_mcp_starts_the_app_when_nothing_answers() {
     assert!(quit.status.success(), "{quit:?}");
 }
 
+/// `erp-mcp doctor` (or `erp-helper doctor`) on `socket`, in `env`.
+fn doctor(env: &TestEnv, program: &str, socket: &std::path::Path, json: bool) -> Output {
+    let mut c = env.command(program);
+    c.arg("doctor").env("ERP_HELPER_SOCKET", socket).stdin(std::process::Stdio::null());
+    if json {
+        c.arg("--json");
+    }
+    c.output().unwrap()
+}
+
+/// The failed checks of a `--json` report: (name, fix).
+fn failures(o: &Output) -> Vec<(String, String)> {
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(o)));
+    assert_eq!(v["ok"], v["checks"].as_array().unwrap().iter().all(|c| c["ok"] == true));
+    assert_eq!(o.status.code(), Some(if v["ok"] == true { 0 } else { 1 }));
+    v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["ok"] == false)
+        .map(|c| (c["name"].as_str().unwrap().to_string(), c["fix"].as_str().unwrap().to_string()))
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread")]
-async fn doctor_reports_each_check() {
+async fn doctor_passes_when_all_is_well_and_says_how_to_sign_in_when_signed_out() {
     let h = Harness::start().await;
-    let doctor =
-        |h: &Harness| Command::new(bin("erp-mcp")).arg("doctor").env("ERP_HELPER_SOCKET", &h.socket).output().unwrap();
-    let o = doctor(&h);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(
-        stdout(&o).contains("app:         ok") && stdout(&o).contains("session:     FAIL  Not signed in."),
-        "{}",
-        stdout(&o)
-    );
+    for program in ["erp-mcp", "erp-helper"] {
+        let o = doctor(&h.env, program, &h.socket, false);
+        assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+        assert!(stdout(&o).contains("ok    app          ERP Helper 0.1.0 answers"), "{}", stdout(&o));
+        assert!(stdout(&o).contains("FAIL  session      Not signed in."), "{}", stdout(&o));
+        let fails = failures(&doctor(&h.env, program, &h.socket, true));
+        assert_eq!(fails.len(), 1, "{fails:?}");
+        assert_eq!(fails[0].0, "session");
+        assert!(fails[0].1.contains("run `erp-helper signin`, open erp-helper://signin"), "{fails:?}");
+    }
     h.sign_in(JANE).await;
-    let o = doctor(&h);
+    let o = doctor(&h.env, "erp-mcp", &h.socket, false);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
-    assert!(stdout(&o).contains("erp:         ok") && stdout(&o).contains("4 active project(s)"), "{}", stdout(&o));
-    let dir = tempfile::tempdir().unwrap();
-    let o = Command::new(bin("erp-mcp"))
-        .arg("doctor")
-        .env("ERP_HELPER_SOCKET", dir.path().join("x.sock"))
-        .output()
+    for line in
+        ["ok    protocol     1 on both sides", "ok    allowlist", "ok    erp          ", "http: the ERP answered (HTTP"]
+    {
+        assert!(stdout(&o).contains(line), "{line:?} in {}", stdout(&o));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn doctor_says_how_to_start_the_app_when_it_is_down() {
+    let env = TestEnv::new("http://127.0.0.1:9/api/v1/");
+    let socket = env.path().join("run/erp.sock");
+    for program in ["erp-mcp", "erp-helper"] {
+        let fails = failures(&doctor(&env, program, &socket, true));
+        assert_eq!(fails[0].0, "app", "{fails:?}");
+        assert!(fails[0].1.starts_with("Start ERP Helper: run `erp-helper`"), "{fails:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn doctor_names_the_fix_for_an_erp_that_does_not_answer_or_resolve() {
+    let h = Harness::with(SimConfig::default(), &[("ERP_API_BASE_URL", "http://127.0.0.1:9/api/v1/")]).await;
+    let fails = failures(&doctor(&h.env, "erp-mcp", &h.socket, true));
+    let erp = fails.iter().find(|(n, _)| n == "erp").unwrap_or_else(|| panic!("{fails:?}"));
+    assert!(erp.1.contains("Nothing answers at 127.0.0.1:9: the ERP is down, or a VPN or firewall"), "{erp:?}");
+    let h = Harness::with(SimConfig::default(), &[("ERP_API_BASE_URL", "https://erp.invalid/api/v1/")]).await;
+    let fails = failures(&doctor(&h.env, "erp-helper", &h.socket, true));
+    let erp = fails.iter().find(|(n, _)| n == "erp").unwrap_or_else(|| panic!("{fails:?}"));
+    assert!(erp.1.starts_with("Check the ERP's address (`erp-helper settings`"), "{erp:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn doctor_says_to_install_one_release_when_the_versions_differ() {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let env = TestEnv::new("http://127.0.0.1:9/api/v1/");
+    let dir = env.path().join("run");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+    let socket = dir.join("erp.sock");
+    // An app from another release: it answers the hello with protocol 99.
+    let listener = tokio::net::UnixListener::bind(&socket).unwrap();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let (r, mut w) = stream.into_split();
+            let mut line = String::new();
+            let _ = BufReader::new(r).read_line(&mut line).await;
+            let _ = w.write_all(b"{\"type\":\"hello\",\"protocol\":99,\"app_version\":\"9.0.0\"}\n").await;
+        }
+    });
+    for program in ["erp-mcp", "erp-helper"] {
+        let env = env.command(program).arg("doctor").arg("--json").env("ERP_HELPER_SOCKET", &socket).output();
+        let fails = failures(&env.unwrap());
+        assert_eq!(fails[0].0, "protocol", "{fails:?}");
+        assert!(fails[0].1.starts_with("Install erp-mcp and erp-helper from the same release"), "{fails:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn erp_helper_doctor_says_to_reconnect_a_host_pointing_at_a_missing_erp_mcp() {
+    let h = Harness::signed_in(JANE).await;
+    let home = std::path::PathBuf::from(h.env.get("HOME").unwrap());
+    std::fs::create_dir_all(home.join(".cursor")).unwrap();
+    std::fs::write(home.join(".cursor/mcp.json"), r#"{"mcpServers": {"erp": {"command": "/opt/gone/erp-mcp"}}}"#)
         .unwrap();
-    assert_eq!(o.status.code(), Some(1));
-    assert!(stdout(&o).contains("app:         FAIL"), "{}", stdout(&o));
+    let fails = failures(&doctor(&h.env, "erp-helper", &h.socket, true));
+    assert_eq!(fails.len(), 1, "{fails:?}");
+    assert_eq!(fails[0].0, "host cursor");
+    assert!(fails[0].1.starts_with("Run `erp-helper connect cursor`"), "{fails:?}");
+    let text = stdout(&doctor(&h.env, "erp-helper", &h.socket, false));
+    assert!(text.contains("Cursor is connected to a missing erp-mcp (/opt/gone/erp-mcp)"), "{text}");
+    // After the fix it names, the doctor passes.
+    assert!(h.env.command("erp-helper").args(["connect", "cursor"]).output().unwrap().status.success());
+    assert_eq!(failures(&doctor(&h.env, "erp-helper", &h.socket, true)), vec![]);
 }
 
 #[tokio::test(flavor = "multi_thread")]

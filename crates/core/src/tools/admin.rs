@@ -2,7 +2,7 @@
 //! send): one-line adapters onto the core's services.
 
 use erp_proto::admin::{
-    AllowEntryArgs, AllowlistView, AuditArgs, AuditOutput, DisconnectArgs, SessionView, SignInDemoArgs,
+    AllowEntryArgs, AllowlistView, AuditArgs, AuditOutput, DisconnectArgs, ErpProbe, SessionView, SignInDemoArgs,
     SignInGoogleArgs, SignInTokenArgs, StatusOutput,
 };
 use erp_proto::tools::{NoArgs, SignInArgs, SignInOutput};
@@ -52,6 +52,10 @@ pub(super) async fn allow_remove(call: Call, a: AllowEntryArgs) -> Result<Allowl
 
 pub(super) async fn audit(call: Call, a: AuditArgs) -> Result<AuditOutput> {
     Ok(AuditOutput { entries: call.core.audit().recent(a.limit.unwrap_or(50).min(10_000)).await? })
+}
+
+pub(super) async fn probe_erp(call: Call, _: NoArgs) -> Result<ErpProbe> {
+    Ok(crate::probe::probe(call.core.erp()).await)
 }
 
 pub(super) async fn disconnect(call: Call, a: DisconnectArgs) -> Result<NoArgs> {

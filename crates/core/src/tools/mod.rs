@@ -41,6 +41,7 @@ pub fn router() -> Router {
         .add(a::AllowAdd, admin::allow_add)
         .add(a::AllowRemove, admin::allow_remove)
         .add(a::Audit, admin::audit)
+        .add(a::ProbeErp, admin::probe_erp)
         .add(a::Disconnect, admin::disconnect)
         .add(a::Quit, admin::quit);
     r

@@ -44,6 +44,14 @@ if [ ! -f "$support/node_modules/.package-lock.json" ] || ! cmp -s "$support/pac
   cp "$support/package-lock.json" "$support/node_modules/.lock-stamp"
 fi
 
+# The official Python MCP client, for the protocol tests (PyPI, pinned).
+if [ ! -x "$support/.venv/bin/python" ] || ! cmp -s "$support/requirements.txt" "$support/.venv/.req-stamp"; then
+  echo "setup: installing the Python test clients (pip, in tests/support/.venv)" >&2
+  python3 -m venv "$support/.venv"
+  "$support/.venv/bin/pip" install --quiet --disable-pip-version-check -r "$support/requirements.txt"
+  cp "$support/requirements.txt" "$support/.venv/.req-stamp"
+fi
+
 # The WebDriver bridge for the desktop tests (2.x: crates.io's newest are 3.0 alphas).
 if ! command -v tauri-driver >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
   echo "setup: installing tauri-driver 2.x (cargo install)" >&2

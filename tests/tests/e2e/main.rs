@@ -9,6 +9,7 @@ mod cli;
 mod clients;
 mod connect;
 mod desktop;
+mod eras;
 mod errors;
 mod google;
 mod hardening;

@@ -11,6 +11,8 @@ use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler, ServiceExt};
 use serde_json::Value;
 
+use erp_proto::RetryClass;
+
 use crate::app::AppLink;
 
 const INSTRUCTIONS: &str = "Tools for the user's ERP time logs (project logs): read and fill week logs. \
@@ -21,18 +23,67 @@ signed in, call sign_in (it opens the sign-in in the app), tell the user to fini
 /// (see build.rs): parsing it is far cheaper than generating the schemas.
 const TOOLS_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/tools.json"));
 
+/// How long, after the user accepted a sign-in shown by the host, a call
+/// waits for the session before answering with the sign-in sentence.
+const SIGN_IN_WAIT: std::time::Duration = std::time::Duration::from_secs(180);
+
 /// The MCP server.
 #[derive(Clone)]
 pub struct ErpMcp {
     link: Arc<AppLink>,
     tools: Arc<OnceLock<Vec<Tool>>>,
+    /// One sign-in shown by the host at a time: concurrent calls wait for it.
+    showing_sign_in: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl ErpMcp {
     /// A server forwarding to `link`. The catalogue is parsed when first needed,
     /// so `initialize` is answered without touching it.
     pub fn new(link: AppLink) -> Self {
-        Self { link: Arc::new(link), tools: Arc::default() }
+        Self { link: Arc::new(link), tools: Arc::default(), showing_sign_in: Arc::default() }
+    }
+
+    async fn signed_in(&self, client: Option<(String, String)>) -> bool {
+        let who = self.link.call(
+            "whoami",
+            Value::Object(Default::default()),
+            client,
+            |_| {},
+            Default::default(),
+            RetryClass::ReadOnly,
+        );
+        who.await.is_ok_and(|w| w["state"] == "signed_in")
+    }
+
+    /// Where the host can show a link (URL-mode elicitation, MCP 2025-11-25),
+    /// show the sign-in there: one dialog at a time, and a call that finds the
+    /// session there after another's dialog does not ask again. True when the
+    /// user is signed in afterwards (the call is then sent again).
+    async fn sign_in_through_host(
+        &self,
+        peer: &rmcp::Peer<RoleServer>,
+        error: &erp_proto::RpcError,
+        client: Option<(String, String)>,
+    ) -> bool {
+        use rmcp::model::ElicitationAction;
+        let Some(link) = error.sign_in_url.as_deref().and_then(|u| url::Url::parse(u).ok()) else { return false };
+        let _one = self.showing_sign_in.lock().await;
+        if self.signed_in(client.clone()).await {
+            return true;
+        }
+        let id = format!("erp-sign-in-{}", std::process::id());
+        match peer.elicit_url_with_timeout(error.message.clone(), link, id, Some(SIGN_IN_WAIT)).await {
+            Ok(ElicitationAction::Accept) => {}
+            _ => return false,
+        }
+        let deadline = tokio::time::Instant::now() + SIGN_IN_WAIT;
+        while tokio::time::Instant::now() < deadline {
+            if self.signed_in(client.clone()).await {
+                return true;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
+        false
     }
 
     fn tools(&self) -> &[Tool] {
@@ -84,7 +135,17 @@ impl ServerHandler for ErpMcp {
             }
         };
         let retry = hints.retry_class();
-        let result = self.link.call(&request.name, args, client, on_progress, context.ct.clone(), retry).await;
+        let mut result = self
+            .link
+            .call(&request.name, args.clone(), client.clone(), on_progress.clone(), context.ct.clone(), retry)
+            .await;
+        if let Err(crate::app::LinkError::Rpc(e)) = &result {
+            let needs = matches!(e.code, erp_proto::ErrorCode::NotSignedIn | erp_proto::ErrorCode::SessionExpired);
+            let elicits = context.peer.supported_elicitation_modes().contains(&rmcp::service::ElicitationMode::Url);
+            if needs && elicits && self.sign_in_through_host(&context.peer, e, client.clone()).await {
+                result = self.link.call(&request.name, args, client, on_progress, context.ct.clone(), retry).await;
+            }
+        }
         Ok(match result {
             Ok(value) => CallToolResult::structured(value),
             Err(e) => CallToolResult::error(vec![ContentBlock::text(e.for_user())]),

@@ -157,13 +157,20 @@ impl Prompter {
                 st.google_waiting = true;
             }
         }
-        match method {
+        let start = match method {
             SignInMethod::Google => self.start_google(return_to).await,
             SignInMethod::ErpPage | SignInMethod::Token => match self.0.ui.open_window(method, Some(&host)) {
                 Some(sentence) => SignInStart::Started(sentence),
                 None => manual("ERP Helper is running without a window."),
             },
+        };
+        // Nothing opened: the next call is not covered by it.
+        if matches!(start, SignInStart::Manual(_)) {
+            let mut st = self.state();
+            st.last = None;
+            st.google_waiting = false;
         }
+        start
     }
 
     /// Google in the browser, in the background; answers once the browser

@@ -111,3 +111,52 @@ async fn the_official_python_mcp_client_lists_and_calls() {
     assert!(ok, "stdout: {out}\nstderr: {err}");
     assert!(out.contains("TOOLS ") && out.contains("WHOAMI jane@example.com"), "{out}");
 }
+
+/// A host that shows URL-mode elicitations (MCP 2025-11-25): it records each
+/// one, and its user opens the link and signs in before accepting.
+struct ShowsLinks {
+    harness: std::sync::Arc<Harness>,
+    shown: std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>,
+}
+
+impl rmcp::ClientHandler for ShowsLinks {
+    fn get_info(&self) -> ClientConfig {
+        let mut caps = ClientCapabilities::default();
+        caps.elicitation =
+            Some(rmcp::model::ElicitationCapability::new().with_url(rmcp::model::UrlElicitationCapability::new()));
+        ClientConfig::new(caps, Implementation::new("claude-ai", "1.0"))
+    }
+
+    async fn create_elicitation(
+        &self,
+        request: rmcp::model::ElicitRequestParams,
+        _: rmcp::service::RequestContext<RoleClient>,
+    ) -> Result<rmcp::model::ElicitResult, rmcp::ErrorData> {
+        if let rmcp::model::ElicitRequestParams::UrlElicitationParams { message, url, .. } = request {
+            self.shown.lock().unwrap().push((message, url));
+        }
+        // The user follows the link and signs in, then says done.
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        self.harness.sign_in(JANE).await;
+        Ok(rmcp::model::ElicitResult::new(rmcp::model::ElicitationAction::Accept))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_host_that_shows_links_gets_one_sign_in_prompt_and_the_calls_then_just_work() {
+    let h = std::sync::Arc::new(Harness::start().await);
+    let shown = std::sync::Arc::default();
+    let (transport, _) = TokioChildProcess::builder(shim(&h)).stderr(Stdio::inherit()).spawn().unwrap();
+    let host = ShowsLinks { harness: h.clone(), shown: std::sync::Arc::clone(&shown) };
+    let c = host.serve(transport).await.unwrap();
+    let calls = (0..3).map(|_| c.call_tool(CallToolRequestParams::new("get_active_projects")));
+    for r in futures::future::join_all(calls).await {
+        let r = r.unwrap();
+        assert_ne!(r.is_error, Some(true), "{r:?}");
+        assert!(r.structured_content.unwrap()["projects"].as_array().is_some_and(|p| !p.is_empty()));
+    }
+    let shown = shown.lock().unwrap().clone();
+    assert_eq!(shown.len(), 1, "one prompt for three calls: {shown:?}");
+    assert_eq!(shown[0].1, "erp-helper://signin");
+    assert!(shown[0].0.starts_with("You are not signed in to the ERP."), "{}", shown[0].0);
+}

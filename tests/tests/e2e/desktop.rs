@@ -348,6 +348,19 @@ async fn a_link_starts_the_app_when_it_is_not_running_and_opens_the_sign_in() {
     registered_handler(&desk).await;
     first.end().await;
     desk.quit_app().await;
+    // The program moved (an old entry names another path): the next start writes it again.
+    let entry = desk.dir.path().join("xdg-data/applications/erp-helper-handler.desktop");
+    let current = std::fs::read_to_string(&entry).unwrap();
+    let exe = erp_e2e::bin("erp-helper").canonicalize().unwrap().display().to_string();
+    std::fs::write(&entry, current.replace(&exe, "/opt/old-place/erp-helper")).unwrap();
+    let again = desk.session(&["--open", "status"]).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::fs::read_to_string(&entry).unwrap() != current {
+        assert!(std::time::Instant::now() < deadline, "the moved entry was not rewritten: {}", desk.app_log());
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    again.end().await;
+    desk.quit_app().await;
     let me = erp_proto::ClientInfo { name: "e2e".into(), version: "1".into(), ..Default::default() };
     assert!(erp_proto::client::Connection::connect(&desk.socket, me).await.is_err(), "the app did not quit");
 

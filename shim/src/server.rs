@@ -34,13 +34,29 @@ pub struct ErpMcp {
     tools: Arc<OnceLock<Vec<Tool>>>,
     /// One sign-in shown by the host at a time: concurrent calls wait for it.
     showing_sign_in: Arc<tokio::sync::Mutex<()>>,
+    /// When an input-required sign-in (2026-07-28) was last handed out.
+    asked_at: Arc<std::sync::Mutex<Option<tokio::time::Instant>>>,
+}
+
+/// The key of the sign-in among an input-required result's requests.
+const SIGN_IN_INPUT: &str = "erp_sign_in";
+
+/// How the host can show the sign-in link, if it can.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum HostShows {
+    /// It cannot: the call answers with the sentence and the link.
+    Nothing,
+    /// `elicitation/create` in URL mode, during the call (2025-11-25).
+    Elicitation,
+    /// An input-required result the client answers by calling again (2026-07-28).
+    InputRequired,
 }
 
 impl ErpMcp {
     /// A server forwarding to `link`. The catalogue is parsed when first needed,
     /// so `initialize` is answered without touching it.
     pub fn new(link: AppLink) -> Self {
-        Self { link: Arc::new(link), tools: Arc::default(), showing_sign_in: Arc::default() }
+        Self { link: Arc::new(link), tools: Arc::default(), showing_sign_in: Arc::default(), asked_at: Arc::default() }
     }
 
     async fn signed_in(&self, client: Option<(String, String)>) -> bool {
@@ -76,6 +92,11 @@ impl ErpMcp {
             Ok(ElicitationAction::Accept) => {}
             _ => return false,
         }
+        self.wait_for_sign_in(client).await
+    }
+
+    /// Poll the app until someone is signed in, at most [`SIGN_IN_WAIT`].
+    async fn wait_for_sign_in(&self, client: Option<(String, String)>) -> bool {
         let deadline = tokio::time::Instant::now() + SIGN_IN_WAIT;
         while tokio::time::Instant::now() < deadline {
             if self.signed_in(client.clone()).await {
@@ -84,6 +105,45 @@ impl ErpMcp {
             tokio::time::sleep(std::time::Duration::from_millis(500)).await;
         }
         false
+    }
+
+    /// The 2026-07-28 way: hand out the link as an input request (once: a call
+    /// while one is outstanding waits for the sign-in instead), and, when the
+    /// client calls again with the user's answer, wait for the session.
+    /// `Ok(true)`: signed in, send the call again; `Ok(false)`: answer with the
+    /// sentence; `Err`: answer with this input-required result.
+    async fn sign_in_by_input(
+        &self,
+        error: &erp_proto::RpcError,
+        answers: Option<&rmcp::model::InputResponses>,
+        client: Option<(String, String)>,
+    ) -> Result<bool, rmcp::model::InputRequiredResult> {
+        use rmcp::model::{ElicitRequest, ElicitRequestParams, InputRequest, InputRequiredResult};
+        if let Some(answer) = answers.and_then(|a| a.get(SIGN_IN_INPUT)) {
+            let accepted = answer.get("action").and_then(Value::as_str) == Some("accept");
+            let signed_in = accepted && self.wait_for_sign_in(client).await;
+            *self.asked_at.lock().unwrap_or_else(|p| p.into_inner()) = None;
+            return Ok(signed_in);
+        }
+        let outstanding = {
+            let mut at = self.asked_at.lock().unwrap_or_else(|p| p.into_inner());
+            let live = at.is_some_and(|t| t.elapsed() < SIGN_IN_WAIT);
+            if !live {
+                *at = Some(tokio::time::Instant::now());
+            }
+            live
+        };
+        if outstanding {
+            return Ok(self.wait_for_sign_in(client).await);
+        }
+        let params = ElicitRequestParams::UrlElicitationParams {
+            meta: None,
+            message: error.message.clone(),
+            url: error.sign_in_url.clone().unwrap_or_default(),
+            elicitation_id: format!("erp-sign-in-{}", std::process::id()),
+        };
+        let requests = [(SIGN_IN_INPUT.to_string(), InputRequest::Elicitation(ElicitRequest::new(params)))];
+        Err(InputRequiredResult::from_input_requests(requests.into_iter().collect()))
     }
 
     fn tools(&self) -> &[Tool] {
@@ -115,7 +175,7 @@ impl ServerHandler for ErpMcp {
         let Some(hints) = erp_proto::tools::hints_of(&request.name) else {
             return Err(McpError::invalid_params(format!("unknown tool {:?}", request.name), None));
         };
-        let args = Value::Object(request.arguments.unwrap_or_default());
+        let args = Value::Object(request.arguments.clone().unwrap_or_default());
         let client = context.client_info().map(|i| (i.name, i.version));
         let progress_token = context.meta.get_progress_token();
         let peer = context.peer.clone();
@@ -141,8 +201,17 @@ impl ServerHandler for ErpMcp {
             .await;
         if let Err(crate::app::LinkError::Rpc(e)) = &result {
             let needs = matches!(e.code, erp_proto::ErrorCode::NotSignedIn | erp_proto::ErrorCode::SessionExpired);
-            let elicits = context.peer.supported_elicitation_modes().contains(&rmcp::service::ElicitationMode::Url);
-            if needs && elicits && self.sign_in_through_host(&context.peer, e, client.clone()).await {
+            let again = match (needs && e.sign_in_url.is_some(), host_shows(&context)) {
+                (false, _) | (_, HostShows::Nothing) => false,
+                (true, HostShows::Elicitation) => self.sign_in_through_host(&context.peer, e, client.clone()).await,
+                (true, HostShows::InputRequired) => {
+                    match self.sign_in_by_input(e, request.input_responses.as_ref(), client.clone()).await {
+                        Ok(again) => again,
+                        Err(input_required) => return Ok(CallToolResponse::InputRequired(input_required)),
+                    }
+                }
+            };
+            if again {
                 result = self.link.call(&request.name, args, client, on_progress, context.ct.clone(), retry).await;
             }
         }
@@ -151,6 +220,17 @@ impl ServerHandler for ErpMcp {
             Err(e) => CallToolResult::error(vec![ContentBlock::text(e.for_user())]),
         }
         .into())
+    }
+}
+
+/// How this call's client can show a link: by its capabilities and era.
+fn host_shows(context: &RequestContext<RoleServer>) -> HostShows {
+    let url = context.client_capabilities().and_then(|c| c.elicitation).is_some_and(|e| e.url.is_some());
+    let modern = context.protocol_version().is_some_and(|v| !v.has_initialize());
+    match (url, modern) {
+        (false, _) => HostShows::Nothing,
+        (true, false) => HostShows::Elicitation,
+        (true, true) => HostShows::InputRequired,
     }
 }
 

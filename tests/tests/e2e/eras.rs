@@ -117,6 +117,7 @@ async fn the_official_python_mcp_client_lists_and_calls() {
 struct ShowsLinks {
     harness: std::sync::Arc<Harness>,
     shown: std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>,
+    version: ProtocolVersion,
 }
 
 impl rmcp::ClientHandler for ShowsLinks {
@@ -124,7 +125,7 @@ impl rmcp::ClientHandler for ShowsLinks {
         let mut caps = ClientCapabilities::default();
         caps.elicitation =
             Some(rmcp::model::ElicitationCapability::new().with_url(rmcp::model::UrlElicitationCapability::new()));
-        ClientConfig::new(caps, Implementation::new("claude-ai", "1.0"))
+        ClientConfig::new(caps, Implementation::new("claude-ai", "1.0")).with_protocol_version(self.version.clone())
     }
 
     async fn create_elicitation(
@@ -142,21 +143,37 @@ impl rmcp::ClientHandler for ShowsLinks {
     }
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_host_that_shows_links_gets_one_sign_in_prompt_and_the_calls_then_just_work() {
+async fn host_that_shows_links(version: ProtocolVersion) {
     let h = std::sync::Arc::new(Harness::start().await);
     let shown = std::sync::Arc::default();
     let (transport, _) = TokioChildProcess::builder(shim(&h)).stderr(Stdio::inherit()).spawn().unwrap();
-    let host = ShowsLinks { harness: h.clone(), shown: std::sync::Arc::clone(&shown) };
-    let c = host.serve(transport).await.unwrap();
+    let host = ShowsLinks { harness: h.clone(), shown: std::sync::Arc::clone(&shown), version: version.clone() };
+    let c = if version.has_initialize() {
+        host.serve(transport).await.unwrap()
+    } else {
+        let mode = ClientLifecycleMode::Discover { preferred_versions: vec![version.clone()] };
+        host.serve_with_lifecycle(transport, mode).await.unwrap()
+    };
     let calls = (0..3).map(|_| c.call_tool(CallToolRequestParams::new("get_active_projects")));
     for r in futures::future::join_all(calls).await {
         let r = r.unwrap();
-        assert_ne!(r.is_error, Some(true), "{r:?}");
+        assert_ne!(r.is_error, Some(true), "{version}: {r:?}");
         assert!(r.structured_content.unwrap()["projects"].as_array().is_some_and(|p| !p.is_empty()));
     }
     let shown = shown.lock().unwrap().clone();
-    assert_eq!(shown.len(), 1, "one prompt for three calls: {shown:?}");
+    assert_eq!(shown.len(), 1, "{version}: one prompt for three calls: {shown:?}");
     assert_eq!(shown[0].1, "erp-helper://signin");
     assert!(shown[0].0.starts_with("You are not signed in to the ERP."), "{}", shown[0].0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_host_that_shows_links_gets_one_sign_in_prompt_and_the_calls_then_just_work() {
+    // 2025-11-25: an elicitation request during the call.
+    host_that_shows_links(ProtocolVersion::V_2025_11_25).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn on_2026_07_28_the_sign_in_link_comes_as_an_input_required_result() {
+    // 2026-07-28: no server-to-client requests; an input-required result, answered by calling again.
+    host_that_shows_links(ProtocolVersion::V_2026_07_28).await;
 }

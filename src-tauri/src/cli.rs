@@ -94,6 +94,10 @@ enum Verb {
         /// Say, for every host, whether it is installed and connected.
         #[arg(long, conflicts_with_all = ["print", "remove"])]
         list: bool,
+        /// Claude Desktop only: write an installable `.mcpb` bundle to this file
+        /// instead of editing its config (open the file to install it).
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["print", "remove", "list"])]
+        mcpb: Option<std::path::PathBuf>,
     },
     /// Check the app, its socket, the protocol on both sides, the session, the
     /// authorized users, the ERP (DNS, connection, HTTPS, proxy) and every
@@ -335,6 +339,18 @@ async fn doctor_main(json: bool) -> anyhow::Result<i32> {
     Ok(report.code())
 }
 
+/// `erp-helper connect claude --mcpb FILE`.
+fn mcpb_main(host: Option<String>, out: &std::path::Path) -> anyhow::Result<i32> {
+    let host = erp_core::connect::host(host.as_deref().unwrap_or("claude")).map_err(|e| anyhow::anyhow!(e))?;
+    anyhow::ensure!(host.id == "claude", "--mcpb is Claude Desktop's bundle; {} has no bundles", host.name);
+    erp_core::connect::write_mcpb(out, std::path::Path::new(&shim_path()?), erp_core::APP_VERSION)?;
+    println!(
+        "Wrote {}. Open it (double-click, or drag it onto Claude Desktop's Settings → Extensions) to install ERP Helper there.",
+        out.display()
+    );
+    Ok(0)
+}
+
 /// `erp-helper connect`: host configs are files; no app needed.
 fn connect_main(host: Option<String>, print: bool, remove: bool, list: bool) -> anyhow::Result<i32> {
     use erp_core::connect::{Applied, Dirs, HOSTS, State};
@@ -390,7 +406,8 @@ async fn verb_main(verb: Verb) -> anyhow::Result<i32> {
     // The settings and host configs are files: no app needed.
     let conn = match verb {
         Verb::Settings { action } => return settings_main(action.unwrap_or(SettingsAction::Show)).await,
-        Verb::Connect { host, print, remove, list } => return connect_main(host, print, remove, list),
+        Verb::Connect { host, mcpb: Some(out), .. } => return mcpb_main(host, &out),
+        Verb::Connect { host, print, remove, list, .. } => return connect_main(host, print, remove, list),
         Verb::Doctor { json } => return doctor_main(json).await,
         _ => connect().await?,
     };

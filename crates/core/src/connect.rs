@@ -445,6 +445,64 @@ pub fn apply(plan: &Plan) -> Result<Applied, ConnectError> {
     Ok(Applied::Written { backup })
 }
 
+/// The manifest of Claude Desktop's `.mcpb` bundle for this `erp-mcp` (MCPB
+/// manifest 0.3: the binary inside the bundle, the tools it serves).
+pub fn mcpb_manifest(version: &str) -> Value {
+    let entry = if cfg!(windows) { "server/erp-mcp.exe" } else { "server/erp-mcp" };
+    let platform = if cfg!(windows) {
+        "win32"
+    } else if cfg!(target_os = "macos") {
+        "darwin"
+    } else {
+        "linux"
+    };
+    let tools: Vec<Value> =
+        erp_proto::catalogue().iter().map(|t| json!({"name": t.name, "description": t.description})).collect();
+    json!({
+        "manifest_version": "0.3",
+        "name": "erp-helper",
+        "display_name": "ERP Helper",
+        "version": version,
+        "description": "Read and fill your ERP time logs from Claude. The ERP Helper app signs you in and makes \
+                        every ERP call; no token ever reaches the chat.",
+        "author": {"name": "ERP Helper"},
+        "license": "MIT",
+        "server": {
+            "type": "binary",
+            "entry_point": entry,
+            "mcp_config": {"command": format!("${{__dirname}}/{entry}"), "args": [], "env": {}},
+        },
+        "tools": tools,
+        "compatibility": {"platforms": [platform]},
+    })
+}
+
+/// Write Claude Desktop's `.mcpb` bundle to `out`: the manifest and a copy
+/// of the `erp-mcp` at `shim` (executable). Opening the file installs it.
+pub fn write_mcpb(out: &Path, shim: &Path, version: &str) -> Result<(), ConnectError> {
+    use std::io::Write;
+    use zip::write::SimpleFileOptions;
+    let io = |what: &str, e: &dyn std::fmt::Display| ConnectError::Io(format!("{what}: {e}"));
+    let binary = std::fs::read(shim).map_err(|e| io(&format!("read {}", shim.display()), &e))?;
+    let manifest = mcpb_manifest(version);
+    let entry = manifest["server"]["entry_point"].as_str().unwrap_or("server/erp-mcp").to_string();
+    let tmp = out.with_extension("mcpb.partial");
+    let file = std::fs::File::create(&tmp).map_err(|e| io(&format!("create {}", tmp.display()), &e))?;
+    let mut zip = zip::ZipWriter::new(file);
+    let stored = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let text = serde_json::to_string_pretty(&manifest).unwrap_or_default();
+    let written = (|| -> zip::result::ZipResult<()> {
+        zip.start_file("manifest.json", stored.unix_permissions(0o644))?;
+        zip.write_all(text.as_bytes())?;
+        zip.start_file(entry.as_str(), stored.unix_permissions(0o755))?;
+        zip.write_all(&binary)?;
+        zip.finish()?;
+        Ok(())
+    })();
+    written.map_err(|e| io("write the bundle", &e))?;
+    std::fs::rename(&tmp, out).map_err(|e| io(&format!("write {}", out.display()), &e))
+}
+
 /// The three editors: each takes the file's text and returns it with our
 /// entry set (or removed), everything else as it was.
 mod edit {

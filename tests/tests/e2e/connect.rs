@@ -198,3 +198,30 @@ async fn list_tells_not_installed_not_connected_another_and_missing() {
     let unknown = connect(&h, &["notepad"]);
     assert!(!unknown.status.success() && said(&unknown).contains("known hosts: cursor, claude"), "{}", said(&unknown));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_claude_desktop_bundle_passes_the_official_validator_and_its_server_serves() {
+    let h = home();
+    let support = Path::new(env!("CARGO_MANIFEST_DIR")).join("support");
+    let mcpb = support.join("node_modules/.bin/mcpb");
+    assert!(mcpb.exists(), "run scripts/setup.sh (npm ci in tests/support)");
+    let bundle = h.env.path().join("erp-helper.mcpb");
+    let out = connect(&h, &["claude", "--mcpb", bundle.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", said(&out));
+    // Unpacked and validated by the MCPB project's own CLI (npm @anthropic-ai/mcpb, pinned).
+    let dir = h.env.path().join("unpacked");
+    let unpack = Command::new(&mcpb).arg("unpack").arg(&bundle).arg(&dir).output().unwrap();
+    assert!(unpack.status.success(), "{}", said(&unpack));
+    let valid = Command::new(&mcpb).arg("validate").arg(dir.join("manifest.json")).output().unwrap();
+    assert!(valid.status.success() && said(&valid).contains("validation passes"), "{}", said(&valid));
+    let manifest: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["tools"].as_array().unwrap().len(), erp_proto::catalogue().len());
+    // What Claude Desktop runs: the manifest's command, ${__dirname} being where it unpacked.
+    let config = &manifest["server"]["mcp_config"];
+    let command = config["command"].as_str().unwrap().replace("${__dirname}", dir.to_str().unwrap());
+    let args = config["args"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_string()).collect();
+    let tools = launch_and_list(&h, (command, args, Vec::new())).await;
+    assert_eq!(tools, erp_proto::catalogue().len());
+    let refused = connect(&h, &["cursor", "--mcpb", bundle.to_str().unwrap()]);
+    assert!(!refused.status.success() && said(&refused).contains("Claude Desktop's bundle"), "{}", said(&refused));
+}

@@ -44,7 +44,9 @@ async function renderStatus() {
   const apps = $("apps");
   if (apps) fillList(apps, s.clients, "No apps connected right now", (c) => {
     const li = document.createElement("li");
-    const who = (c.client.mcp_client || c.client.name) + (c.client.mcp_client_version ? " " + c.client.mcp_client_version : "");
+    const who = c.client.mcp_client
+      ? c.client.mcp_client + (c.client.mcp_client_version ? " " + c.client.mcp_client_version : "")
+      : c.client.name + " " + c.client.version;
     const proc = c.pid ? " — pid " + c.pid + (c.exe ? ", " + c.exe : "") : "";
     li.textContent = who + proc + ", " + c.calls + (c.calls === 1 ? " call" : " calls") + " ";
     li.className = "client";

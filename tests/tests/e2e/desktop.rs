@@ -251,6 +251,17 @@ async fn a_second_launch_hands_over_and_the_activity_window_lists_writes() {
     assert_eq!(read, json!(1), "the granted command must still work");
     let allowlist = c.call::<admin::Status>(&NoArgs {}).await.unwrap().allowlist.entries;
     assert!(allowlist.is_empty(), "{allowlist:?}");
+
+    // The status window lists the connected apps with their process, and its
+    // Disconnect button (granted to that window only) ends one.
+    s.switch_to(&known[0]).await;
+    s.execute("renderStatus(); return 1;").await;
+    let listed = s.wait_text("#apps", "e2e-desktop 1 — pid").await;
+    assert!(listed.contains(&format!("pid {}", std::process::id())), "{listed}");
+    s.click("#apps .disconnect").await;
+    s.wait_text("#banner", "Disconnected e2e-desktop").await;
+    let gone = c.call::<admin::Status>(&NoArgs {}).await;
+    assert!(gone.is_err(), "the disconnected client still got an answer: {gone:?}");
     s.end().await;
     desk.quit_app().await;
 }

@@ -223,8 +223,15 @@ fn print_session(v: &admin::SessionView) {
     }
 }
 
-/// One connected app, as `erp-helper status` and the tray show it.
+/// One connected app, as `erp-helper status` shows it.
 pub(crate) fn client_line(c: &admin::ConnectedClient) -> String {
+    let (who, detail) = client_parts(c);
+    format!("[{}] {who} {detail}", c.id)
+}
+
+/// A connected app's name (its host's, and version) and the rest: its
+/// process, since when, its calls. The tray shows the two on their own lines.
+pub(crate) fn client_parts(c: &admin::ConnectedClient) -> (String, String) {
     let who = match (&c.client.mcp_client, &c.client.mcp_client_version) {
         (Some(n), Some(v)) => format!("{} {v}", erp_proto::hosts::display_name(n)),
         (Some(n), None) => erp_proto::hosts::display_name(n),
@@ -236,7 +243,7 @@ pub(crate) fn client_line(c: &admin::ConnectedClient) -> String {
         _ => "process unknown".into(),
     };
     let calls = if c.calls == 1 { "1 call".to_string() } else { format!("{} calls", c.calls) };
-    format!("[{}] {who} ({process}), since {}, {calls}", c.id, c.since)
+    (who, format!("({process}), since {}, {calls}", c.since))
 }
 
 fn print_allowlist(l: &admin::AllowlistView) {

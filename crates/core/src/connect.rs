@@ -425,6 +425,10 @@ pub fn apply(plan: &Plan) -> Result<Applied, ConnectError> {
             let name = format!("{}.erp-helper.bak", plan.path.file_name().unwrap_or_default().to_string_lossy());
             let backup = dir.join(name);
             std::fs::write(&backup, old).map_err(|e| io("back up", e))?;
+            // A config may hold a host's own secrets: its copy is no more readable than it.
+            if let Some(m) = &meta {
+                std::fs::set_permissions(&backup, m.permissions()).map_err(|e| io("back up", e))?;
+            }
             Some(backup)
         }
         None => None,

@@ -4,8 +4,9 @@
 //! open one browser tab or window, not ten. Two rules, under one lock so that
 //! concurrent calls see each other:
 //!
-//! 1. while a Google sign-in this opened waits in the browser, nothing opens
-//!    again (every caller hears where to finish);
+//! 1. while a Google sign-in this opened waits in the browser, no call and no
+//!    second Google request opens anything (every caller hears where to
+//!    finish); a user choosing the ERP page or a token still gets that window;
 //! 2. a call that only *needs* a sign-in opens one if none was opened in the
 //!    last [`QUIET`] for the same session generation; a sign-in, sign-out or
 //!    expiry since starts a new user action.
@@ -141,7 +142,8 @@ impl Prompter {
         let host = host_name(return_to.as_deref()).to_string();
         {
             let mut st = self.state();
-            if st.google_waiting {
+            // A user who picks the ERP page or a token while Google waits gets that window.
+            if st.google_waiting && (method == SignInMethod::Google || asked == Asked::ByCall) {
                 return waiting_in_browser(&host);
             }
             let generation = self.0.sessions.generation();

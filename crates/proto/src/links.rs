@@ -30,6 +30,14 @@ pub enum Link {
     Activity,
 }
 
+/// Whether a command-line argument is meant as an `erp-helper:` link (it is
+/// then read with [`Link::parse`], which may still refuse it). Never panics,
+/// whatever the bytes.
+pub fn looks_like_link(arg: &str) -> bool {
+    let prefix = "erp-helper:";
+    arg.get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+}
+
 impl Link {
     /// The link's text, as the product hands it out.
     pub fn to_url(self) -> String {
@@ -165,6 +173,15 @@ mod tests {
         let nasty = desktop_entry("/tmp/a\"$`%b\\c\nExec=evil");
         assert!(nasty.contains(r#"Exec="/tmp/a\"\$\`%%b\\\\c Exec=evil" %u"#), "{nasty}");
         assert_eq!(nasty.lines().filter(|l| l.starts_with("Exec=")).count(), 1, "{nasty}");
+    }
+
+    #[test]
+    fn an_argument_is_spotted_as_a_link_without_slicing_a_character() {
+        assert!(looks_like_link("erp-helper://signin") && looks_like_link("ERP-HELPER:x"));
+        for other in ["--open", "erp-helpe", "erp-helperé", "erp-helpeé://signin", "日本語日本語", "", "erp-helper"]
+        {
+            assert!(!looks_like_link(other), "{other:?}");
+        }
     }
 
     #[test]

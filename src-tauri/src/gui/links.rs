@@ -9,9 +9,6 @@ use erp_proto::links::Link;
 use tauri::AppHandle;
 use tauri_plugin_deep_link::DeepLinkExt;
 
-/// How a link starts, for spotting one among the arguments.
-pub(crate) const SCHEME_PREFIX: &str = "erp-helper:";
-
 /// Deliver the links handed to a running app.
 pub(crate) fn listen(app: &AppHandle) {
     let handle = app.clone();

@@ -59,10 +59,7 @@ pub(crate) fn open_window(app: &AppHandle, name: &str, query: &str) {
 fn handle_args(app: &AppHandle, args: &[String], cold_start: bool) {
     let mut it = args.iter();
     while let Some(a) = it.next() {
-        if cold_start
-            && a.len() > links::SCHEME_PREFIX.len()
-            && a[..links::SCHEME_PREFIX.len()].eq_ignore_ascii_case(links::SCHEME_PREFIX)
-        {
+        if cold_start && erp_proto::links::looks_like_link(a) {
             links::open(app, a);
             continue;
         }

@@ -21,13 +21,10 @@ fn menu(app: &AppHandle, core: &CoreHandle) -> tauri::Result<Menu<Wry>> {
     let client_menus: Vec<Submenu<Wry>> = clients
         .iter()
         .map(|c| {
-            let line = crate::cli::client_line(c);
-            let (head, detail) = line.split_once(" (").unwrap_or((&line, ""));
-            let info =
-                MenuItem::with_id(app, format!("client-info-{}", c.id), format!("({detail}"), false, None::<&str>)?;
+            let (who, detail) = crate::cli::client_parts(c);
+            let info = MenuItem::with_id(app, format!("client-info-{}", c.id), detail, false, None::<&str>)?;
             let end = MenuItem::with_id(app, format!("disconnect-{}", c.id), "Disconnect", true, None::<&str>)?;
-            let head = head.split_once("] ").map_or(head, |(_, h)| h);
-            Submenu::with_id_and_items(app, format!("client-{}", c.id), head, true, &[&info, &end])
+            Submenu::with_id_and_items(app, format!("client-{}", c.id), who, true, &[&info, &end])
         })
         .collect::<tauri::Result<_>>()?;
     let client_refs: Vec<&dyn tauri::menu::IsMenuItem<Wry>> = if client_menus.is_empty() {

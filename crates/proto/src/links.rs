@@ -127,6 +127,43 @@ pub fn desktop_entry(exe: &str) -> String {
     )
 }
 
+/// The program a desktop entry's `Exec` line runs (its first word, quotes
+/// removed), or `None` when the entry has no `Exec` in its `[Desktop Entry]`
+/// group. Used to tell whether the desktop's handler for our links (a
+/// package's entry, say) already runs this program.
+pub fn exec_program(entry: &str) -> Option<String> {
+    let mut in_main = false;
+    for line in entry.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_main = line == "[Desktop Entry]";
+        } else if let Some(exec) = line.strip_prefix("Exec=").filter(|_| in_main) {
+            let exec = exec.trim_start();
+            let program = match exec.strip_prefix('"') {
+                Some(quoted) => unquote(quoted)?,
+                None => exec.split_whitespace().next()?.to_string(),
+            };
+            return (!program.is_empty()).then_some(program);
+        }
+    }
+    None
+}
+
+/// The inside of a quoted `Exec` word, undoing [`desktop_entry`]'s escapes
+/// (the string type's `\\`, then the quoting's `\"`, `` \` ``, `\$`, `\\`).
+fn unquote(quoted: &str) -> Option<String> {
+    let unescaped = quoted.replace("\\\\", "\\");
+    let mut out = String::new();
+    let mut chars = unescaped.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => return Some(out.replace("%%", "%")),
+            '\\' => out.push(chars.next()?),
+            c => out.push(c),
+        }
+    }
+    None
+}
+
 fn sign_in_method(query: Option<&str>) -> Result<Option<SignInMethod>, &'static str> {
     let Some(query) = query.filter(|q| !q.is_empty()) else { return Ok(None) };
     let (key, value) = query.split_once('=').ok_or("a query that is not method=…")?;
@@ -161,6 +198,21 @@ mod tests {
         assert_eq!(Link::parse(crate::SIGN_IN_LINK), Ok(Link::SignIn(None)));
         assert_eq!(Link::parse("ERP-Helper://SignIn/"), Ok(Link::SignIn(None)));
         assert_eq!(Link::parse("erp-helper://signin/?method=erp-page"), Ok(Link::SignIn(Some(SignInMethod::ErpPage))));
+    }
+
+    #[test]
+    fn an_entrys_program_is_read_from_its_exec_line() {
+        assert_eq!(exec_program(&desktop_entry("/usr/bin/erp-helper")).as_deref(), Some("/usr/bin/erp-helper"));
+        assert_eq!(
+            exec_program(&desktop_entry("/opt/ERP Helper/erp-helper")).as_deref(),
+            Some("/opt/ERP Helper/erp-helper")
+        );
+        let packaged = "[Desktop Entry]\nName=ERP Helper\nExec=erp-helper %u\n[Desktop Action x]\nExec=other\n";
+        assert_eq!(exec_program(packaged).as_deref(), Some("erp-helper"));
+        assert_eq!(exec_program("[Desktop Action x]\nExec=other\n"), None);
+        assert_eq!(exec_program("[Desktop Entry]\nExec=\n"), None);
+        let nasty = "/tmp/a\"$`%b\\c";
+        assert_eq!(exec_program(&desktop_entry(nasty)).as_deref(), Some(nasty));
     }
 
     #[test]

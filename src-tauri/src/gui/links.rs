@@ -58,6 +58,10 @@ fn register() -> anyhow::Result<bool> {
     let shown = exe.to_string_lossy();
     // A program replaced while it runs: its successor registers itself.
     anyhow::ensure!(exe.is_file() && !shown.ends_with(" (deleted)"), "this program's file is gone");
+    // An installed package's entry already handles the links: write nothing over it.
+    if default_handler().filter(|name| name != DESKTOP_FILE).is_some_and(|entry| runs(&entry, &exe)) {
+        return Ok(false);
+    }
     let dir = dirs::data_dir().context("no data directory (XDG_DATA_HOME or HOME)")?.join("applications");
     let file = dir.join(DESKTOP_FILE);
     let want = desktop_entry(&shown);
@@ -73,6 +77,42 @@ fn register() -> anyhow::Result<bool> {
     run("update-desktop-database", &[dir.as_os_str()], "install desktop-file-utils")?;
     run("xdg-mime", &["default".as_ref(), DESKTOP_FILE.as_ref(), MIME_TYPE.as_ref()], "install xdg-utils")?;
     Ok(true)
+}
+
+/// The desktop file `xdg-mime` names as the handler of our links, if any.
+#[cfg(target_os = "linux")]
+fn default_handler() -> Option<String> {
+    let out = std::process::Command::new("xdg-mime")
+        .args(["query", "default", erp_proto::links::MIME_TYPE])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let name = String::from_utf8(out.stdout).ok()?.trim().to_string();
+    (out.status.success() && name.ends_with(".desktop") && !name.contains('/')).then_some(name)
+}
+
+/// Whether the desktop file `name` (found where the desktop looks: the user's
+/// data directory, then `XDG_DATA_DIRS`) runs `exe`, by path or through `PATH`.
+#[cfg(target_os = "linux")]
+fn runs(name: &str, exe: &std::path::Path) -> bool {
+    let data_dirs = std::env::var("XDG_DATA_DIRS").ok().filter(|v| !v.is_empty());
+    let data_dirs = data_dirs.as_deref().unwrap_or("/usr/local/share:/usr/share");
+    let dirs = dirs::data_dir().into_iter().chain(std::env::split_paths(data_dirs));
+    let Some(entry) = dirs.map(|d| d.join("applications").join(name)).find_map(|f| std::fs::read_to_string(f).ok())
+    else {
+        return false;
+    };
+    let Some(program) = erp_proto::links::exec_program(&entry) else { return false };
+    let program = std::path::PathBuf::from(program);
+    let found = if program.is_absolute() {
+        Some(program)
+    } else {
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        std::env::split_paths(&path).map(|d| d.join(&program)).find(|p| p.is_file())
+    };
+    let same = |p: &std::path::Path| std::fs::canonicalize(p).ok();
+    found.is_some_and(|p| same(&p).is_some() && same(&p) == same(exe))
 }
 
 #[cfg(target_os = "linux")]

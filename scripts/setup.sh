@@ -7,7 +7,7 @@ set -euo pipefail
 need_pkgs=(build-essential pkg-config python3 dbus-daemon gnome-keyring libsecret-tools
   libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev libsoup-3.0-dev
   libjavascriptcoregtk-4.1-dev libxdo-dev libssl-dev xvfb xauth webkit2gtk-driver dbus-x11 xdg-utils
-  python3-gi gir1.2-glib-2.0 libglib2.0-bin python3-xlib desktop-file-utils)
+  python3-gi gir1.2-glib-2.0 libglib2.0-bin python3-xlib desktop-file-utils gsettings-desktop-schemas openssl)
 command -v node >/dev/null 2>&1 || need_pkgs+=(nodejs npm)
 
 if ! command -v cargo >/dev/null 2>&1; then

@@ -75,9 +75,17 @@ enum Verb {
     },
     /// The app's own settings (the ERP, the Google client): show them, or set
     /// one. The environment of whoever starts the app wins over them.
+    #[command(args_conflicts_with_subcommands = true)]
     Settings {
         #[command(subcommand)]
         action: Option<SettingsAction>,
+        /// Start the tray app when you log in (the tray's "Start at login").
+        #[arg(long, value_name = "on|off", value_parser = ["on", "off"], conflicts_with = "ca_file")]
+        start_at_login: Option<String>,
+        /// A PEM file of extra certificate authorities to trust, for a company
+        /// network that inspects HTTPS ('' removes it). Checked before it is kept.
+        #[arg(long, value_name = "PATH")]
+        ca_file: Option<std::path::PathBuf>,
     },
     /// Connect an MCP host (Cursor, Claude Desktop, VS Code, Windsurf, Claude Code,
     /// Zed, Cline, Continue, Goose, LM Studio, Codex CLI): add erp-mcp to its
@@ -294,6 +302,41 @@ async fn settings_main(action: SettingsAction) -> anyhow::Result<i32> {
     Ok(0)
 }
 
+/// `settings --start-at-login on|off`: through the running app (its tray's
+/// check mark follows), else directly; kept as the user's choice either way.
+async fn start_at_login_main(on: bool) -> anyhow::Result<i32> {
+    let now = match connect().await {
+        Ok(conn) => {
+            let v = conn.call::<admin::StartAtLogin>(&admin::StartAtLoginArgs { on }).await;
+            v.map_err(|e| anyhow::anyhow!("{e}"))?.on
+        }
+        Err(_) => {
+            let dir = erp_core::Config::from_env()?.config_dir;
+            erp_core::login_item::set(on)?;
+            erp_core::login_item::remember(&dir, on)?;
+            erp_core::login_item::is_enabled()?
+        }
+    };
+    println!("Start at login: {}.", if now { "on" } else { "off" });
+    Ok(0)
+}
+
+/// `settings --ca-file PATH`: the file must hold certificates; kept by its absolute path.
+async fn ca_file_main(path: &std::path::Path) -> anyhow::Result<i32> {
+    let value = if path.as_os_str().is_empty() {
+        None
+    } else {
+        let absolute = std::fs::canonicalize(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        erp_core::net::Network::load(Some(&absolute))?;
+        Some(absolute.display().to_string())
+    };
+    settings_main(match value {
+        Some(value) => SettingsAction::Set { key: "erp_helper_ca_file".into(), value },
+        None => SettingsAction::Unset { key: "erp_helper_ca_file".into() },
+    })
+    .await
+}
+
 /// The `erp-mcp` beside this program, which hosts are pointed at.
 pub(crate) fn shim_path() -> anyhow::Result<String> {
     let me = std::env::current_exe()?;
@@ -412,7 +455,9 @@ fn connect_main(host: Option<String>, print: bool, remove: bool, list: bool) -> 
 async fn verb_main(verb: Verb) -> anyhow::Result<i32> {
     // The settings and host configs are files: no app needed.
     let conn = match verb {
-        Verb::Settings { action } => return settings_main(action.unwrap_or(SettingsAction::Show)).await,
+        Verb::Settings { start_at_login: Some(on), .. } => return start_at_login_main(on == "on").await,
+        Verb::Settings { ca_file: Some(path), .. } => return ca_file_main(&path).await,
+        Verb::Settings { action, .. } => return settings_main(action.unwrap_or(SettingsAction::Show)).await,
         Verb::Connect { host, mcpb: Some(out), .. } => return mcpb_main(host, &out),
         Verb::Connect { host, print, remove, list, .. } => return connect_main(host, print, remove, list),
         Verb::Doctor { json } => return doctor_main(json).await,

@@ -18,6 +18,18 @@ const SCRUBBED: &[&str] = &[
     "MCP_GOOGLE_CLIENT_ID",
     "ERP_WEB_URL",
     "ERP_API_BASE_URL",
+    "ERP_HELPER_CA_FILE",
+    "ERP_HELPER_START_AT_LOGIN",
+    // A proxy of the developer's (or CI's) would carry, or refuse, the tests' calls.
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+    "GSETTINGS_BACKEND",
 ];
 
 /// One test's environment.

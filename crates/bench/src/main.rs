@@ -270,7 +270,7 @@ fn main() -> anyhow::Result<()> {
     let shim_env = [("ERP_HELPER_SOCKET", socket.display().to_string()), ("ERP_MCP_NO_AUTOSTART", "1".to_string())];
     let mut m = Mcp::spawn(&a.shim, &shim_env);
     m.initialize();
-    let erp = ErpClient::new(sim.api_url().parse()?);
+    let erp = ErpClient::new(sim.api_url().parse()?, Default::default());
     let secret = ErpToken::new(token.clone());
     let mut id = 10;
     for _ in 0..30 {

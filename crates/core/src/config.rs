@@ -44,6 +44,10 @@ pub struct Config {
     pub google: Option<GoogleSettings>,
     /// `ERP_HELPER_SESSION_STORE`, when set: where the session is kept.
     pub session_store: Option<String>,
+    /// `ERP_HELPER_CA_FILE`, when set: extra certificate authorities (PEM).
+    pub ca_file: Option<PathBuf>,
+    /// `ERP_HELPER_START_AT_LOGIN`: `Some(true)` on, `Some(false)` off, `None` never chosen.
+    pub start_at_login: Option<bool>,
 }
 
 /// The settings a user may keep in the settings file: its key, and what it is.
@@ -58,6 +62,11 @@ pub const SETTINGS: &[(&str, &str)] = &[
     ("erp_helper_oauth_port", "the loopback port of the Google sign-in (0: any free port)"),
     ("erp_helper_oauth_timeout", "seconds the browser sign-in may take"),
     ("erp_helper_session_store", "where the session is kept: auto, keychain, file or memory"),
+    ("erp_helper_ca_file", "a PEM file of extra certificate authorities to trust (a company's HTTPS inspection)"),
+    (
+        "erp_helper_start_at_login",
+        "on or off: start the tray app at login (on after the first sign-in unless turned off)",
+    ),
 ];
 
 /// The settings file, `settings.json` in the config directory: a JSON object
@@ -209,7 +218,33 @@ impl Config {
             .map(|v| v.split(',').map(|e| e.trim().to_lowercase()).filter(|e| !e.is_empty()).collect());
         let google = GoogleSettings::from_lookup(&get)?;
         let session_store = get("ERP_HELPER_SESSION_STORE");
-        Ok(Self { api_base, web_url, config_dir, data_dir, socket, authorized_users_env, google, session_store })
+        let ca_file = get("ERP_HELPER_CA_FILE").map(PathBuf::from);
+        if let Some(f) = ca_file.as_ref().filter(|f| !f.is_absolute()) {
+            return Err(CoreError::Config(format!(
+                "ERP_HELPER_CA_FILE must be an absolute path, got {:?}",
+                f.display()
+            )));
+        }
+        let start_at_login = match get("ERP_HELPER_START_AT_LOGIN").as_deref() {
+            None => None,
+            Some("on") => Some(true),
+            Some("off") => Some(false),
+            Some(other) => {
+                return Err(CoreError::Config(format!("ERP_HELPER_START_AT_LOGIN must be on or off, got {other:?}")));
+            }
+        };
+        Ok(Self {
+            api_base,
+            web_url,
+            config_dir,
+            data_dir,
+            socket,
+            authorized_users_env,
+            google,
+            session_store,
+            ca_file,
+            start_at_login,
+        })
     }
 
     /// The web page of a week log.

@@ -63,7 +63,11 @@ impl CoreHandle {
             let (dir, env) = (config.config_dir.clone(), config.authorized_users_env.clone());
             Allowlists::new(crate::fsutil::off_runtime(move || Ok(Allowlist::load(&dir, env.as_deref()))).await?)
         };
-        let erp = ErpClient::new(config.api_base.clone());
+        let network = {
+            let ca = config.ca_file.clone();
+            crate::fsutil::off_runtime(move || crate::net::Network::load(ca.as_deref())).await?
+        };
+        let erp = ErpClient::new(config.api_base.clone(), network);
         let sign_in = SignIn::new(SignInParts {
             erp: erp.clone(),
             sessions: sessions.clone(),
@@ -90,6 +94,27 @@ impl CoreHandle {
     /// Settings.
     pub fn config(&self) -> &Config {
         &self.0.config
+    }
+
+    /// Turn start at login on or off, as the user chose (kept in the settings file).
+    pub async fn set_start_at_login(&self, on: bool) -> Result<erp_proto::admin::StartAtLoginView> {
+        let (ui, dir) = (self.0.ui.clone(), self.0.config.config_dir.clone());
+        crate::fsutil::off_runtime(move || {
+            ui.set_start_at_login(on)?;
+            crate::login_item::remember(&dir, on)?;
+            Ok(erp_proto::admin::StartAtLoginView { on: crate::login_item::is_enabled()? })
+        })
+        .await
+    }
+
+    /// After a successful sign-in in the tray app: start at login, unless the
+    /// user ever chose. Returns whether it was turned on now.
+    pub async fn start_at_login_by_default(&self) -> Result<bool> {
+        let dir = self.0.config.config_dir.clone();
+        if crate::fsutil::off_runtime(move || crate::login_item::chosen(&dir)).await?.is_some() {
+            return Ok(false);
+        }
+        self.set_start_at_login(true).await.map(|v| v.on)
     }
 
     /// The ERP client (unbound: tools reach the ERP through their call's session).

@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 use reqwest::{Method, StatusCode, header};
+
+use crate::net::Network;
 use serde_json::{Value, json};
 use url::Url;
 
@@ -41,14 +43,17 @@ pub struct WeekRef {
 #[derive(Clone)]
 pub struct ErpClient {
     http: reqwest::Client,
+    network: Network,
     base: Url,
     origin: String,
 }
 
 impl ErpClient {
-    /// A client for the API root `base` (see [`crate::config::parse_api_base`]).
-    pub fn new(base: Url) -> Self {
-        let http = reqwest::Client::builder()
+    /// A client for the API root `base` (see [`crate::config::parse_api_base`]),
+    /// through `network`'s proxy and trust roots.
+    pub fn new(base: Url, network: Network) -> Self {
+        let http = network
+            .builder()
             .connect_timeout(Duration::from_secs(5))
             .read_timeout(Duration::from_secs(30))
             .timeout(Duration::from_secs(60))
@@ -57,7 +62,12 @@ impl ErpClient {
             .build()
             .expect("a TLS backend is compiled in");
         let origin = crate::config::web_origin(&base).as_str().trim_end_matches('/').to_string();
-        Self { http, base, origin }
+        Self { http, network, base, origin }
+    }
+
+    /// The proxy and trust roots this client uses (Google's calls use them too).
+    pub fn network(&self) -> &Network {
+        &self.network
     }
 
     /// The API root.
@@ -124,6 +134,10 @@ impl ErpClient {
     }
 
     fn transport(&self, e: &reqwest::Error) -> ErpError {
+        if let Some(problem) = crate::net::tls_problem(e) {
+            let host = self.base.host_str().unwrap_or_default().to_string();
+            return ErpError::Tls { host, problem, ca_file: self.network.ca_file().map(|p| p.display().to_string()) };
+        }
         let reason = if e.is_timeout() {
             "timed out".to_string()
         } else if e.is_connect() {

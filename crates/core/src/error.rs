@@ -41,6 +41,16 @@ pub enum ErpError {
         /// Why, in a few words.
         reason: String,
     },
+    /// The TLS handshake failed: a certificate this computer does not accept.
+    #[error("the ERP at {host} refused a secure connection: {problem}")]
+    Tls {
+        /// The ERP's host.
+        host: String,
+        /// The certificate problem, in words.
+        problem: String,
+        /// The extra CA file in use, if any.
+        ca_file: Option<String>,
+    },
     /// An answer we could not use.
     #[error("the ERP sent an answer ERP Helper could not read ({0})")]
     BadResponse(String),
@@ -283,6 +293,16 @@ impl From<&ErpError> for RpcError {
                 ErrorCode::ErpUnavailable,
                 format!("The ERP at {url} could not be reached ({reason}). Check your network or VPN, then try again."),
             ),
+            ErpError::Tls { ca_file, .. } => {
+                let fix = match ca_file {
+                    None => crate::net::CA_FIX.to_string(),
+                    Some(f) => format!(
+                        " (with the extra authorities of {f} too). Check that this file holds the certificate \
+                         authority your company's network uses: erp-helper settings --ca-file PATH"
+                    ),
+                };
+                RpcError::new(ErrorCode::ErpUnavailable, format!("{}{fix}.", capitalise(&e.to_string())))
+            }
             ErpError::Redirect { .. } => RpcError::new(
                 ErrorCode::ErpError,
                 format!("{}; check ERP_API_BASE_URL, or sign in again.", capitalise(&e.to_string())),

@@ -142,8 +142,9 @@ async fn serve_connection(mut stream: TcpStream, tx: mpsc::Sender<Callback>) {
 }
 
 /// An HTTP client for the token endpoint that never follows redirects.
-fn token_http() -> reqwest::Client {
-    reqwest::Client::builder()
+fn token_http(network: &crate::net::Network) -> reqwest::Client {
+    network
+        .builder()
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(Duration::from_secs(5))
         .timeout(Duration::from_secs(30))
@@ -171,6 +172,7 @@ async fn send_capped(http: reqwest::Client, req: oauth2::HttpRequest) -> std::io
 
 async fn exchange(
     settings: &GoogleSettings,
+    network: &crate::net::Network,
     redirect: &str,
     code: String,
     verifier: PkceCodeVerifier,
@@ -182,7 +184,7 @@ async fn exchange(
     if let Some(s) = &settings.client_secret {
         client = client.set_client_secret(ClientSecret::new(s.expose().to_string()));
     }
-    let http = token_http();
+    let http = token_http(network);
     let send = move |req: oauth2::HttpRequest| send_capped(http.clone(), req);
     let token = client
         .exchange_code(AuthorizationCode::new(code))
@@ -192,7 +194,12 @@ async fn exchange(
         .map_err(|e| {
             let why = match &e {
                 oauth2::RequestTokenError::ServerResponse(r) => r.error().to_string(),
-                oauth2::RequestTokenError::Request(_) => "Google's token service could not be reached".into(),
+                oauth2::RequestTokenError::Request(e) => match crate::net::tls_problem(e) {
+                    Some(problem) => {
+                        format!("Google's token service refused a secure connection: {problem}{}", crate::net::CA_FIX)
+                    }
+                    None => "Google's token service could not be reached".into(),
+                },
                 other => format!("unexpected answer ({})", other.to_string().chars().take(120).collect::<String>()),
             };
             SignInError::TokenExchange(why)
@@ -322,6 +329,7 @@ fn outcome_page(result: &Result<SessionView>, return_to: Option<&str>) -> Page {
 /// the browser (a sign-out).
 pub async fn sign_in<F, Fut>(
     settings: &GoogleSettings,
+    network: &crate::net::Network,
     open: Opener,
     return_to: Option<&str>,
     stop: impl Future<Output = ()>,
@@ -346,7 +354,7 @@ where
         }
     };
     let result = match validate(&callback.query) {
-        Ok(code) => match exchange(settings, &redirect, code, verifier).await {
+        Ok(code) => match exchange(settings, network, &redirect, code, verifier).await {
             Ok(google) => finish(google).await,
             Err(e) => Err(e),
         },

@@ -28,6 +28,8 @@ pub mod error;
 pub mod fsutil;
 pub mod google;
 pub mod ipc;
+pub mod login_item;
+pub mod net;
 pub mod probe;
 pub mod prompt;
 pub mod router;

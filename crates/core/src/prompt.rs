@@ -56,6 +56,12 @@ pub trait SignInUi: Send + Sync + 'static {
     /// Forget what the UI keeps of a sign-in (the ERP login page's storage).
     /// Called after every sign-out, whoever asked for it.
     fn signed_out(&self) {}
+    /// Turn start at login on or off. The tray app does it through
+    /// tauri-plugin-autostart and updates its check mark; without a tray, the
+    /// same entry is written directly.
+    fn set_start_at_login(&self, on: bool) -> Result<()> {
+        crate::login_item::set(on)
+    }
 }
 
 /// The headless app's [`SignInUi`]: it has no windows (Google still opens

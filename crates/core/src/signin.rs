@@ -164,7 +164,8 @@ impl SignIn {
         let mark = self.parts.sessions.mark();
         let finish = |google| self.google_token_since(google, SignInVia::Google, mark);
         let stop = self.parts.sessions.sign_out_after(mark);
-        crate::google::sign_in(&settings, open, return_to.as_deref(), stop, finish).await
+        let network = self.parts.erp.network();
+        crate::google::sign_in(&settings, network, open, return_to.as_deref(), stop, finish).await
     }
 
     /// Demo mode: sign in as a simulator account through its Google-like exchange.

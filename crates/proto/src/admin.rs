@@ -90,6 +90,8 @@ admin! {
     ProbeErp = "app_probe_erp", READ_ONLY, NoArgs => ErpProbe;
     /// End one connected client's connection; its process may not connect again.
     Disconnect = "app_disconnect", DESTRUCTIVE, DisconnectArgs => NoArgs;
+    /// Turn start at login on or off (the tray's check mark follows).
+    StartAtLogin = "app_start_at_login", IDEMPOTENT, StartAtLoginArgs => StartAtLoginView;
     /// Quit the app.
     Quit = "app_quit", ACTION, NoArgs => NoArgs;
 }
@@ -118,6 +120,21 @@ pub struct ErpProbe {
     /// What to do when a step failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fix: Option<String>,
+}
+
+/// Arguments of `app_start_at_login`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StartAtLoginArgs {
+    /// On or off.
+    pub on: bool,
+}
+
+/// Output of `app_start_at_login`: whether the login entry is there now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct StartAtLoginView {
+    /// The entry is there.
+    pub on: bool,
 }
 
 /// Arguments of `app_disconnect`.

@@ -126,11 +126,23 @@ impl SignInUi for GuiSignIn {
         let app = self.0.clone();
         let _ = self.0.run_on_main_thread(move || login::forget(&app));
     }
+
+    fn set_start_at_login(&self, on: bool) -> erp_core::Result<()> {
+        use tauri_plugin_autostart::ManagerExt;
+        erp_core::login_item::prepare()?;
+        let launch = self.0.autolaunch();
+        let done = if on { launch.enable() } else { launch.disable() };
+        done.map_err(|e| erp_core::CoreError::Internal(format!("start at login: {e}")))?;
+        let app = self.0.clone();
+        let _ = self.0.run_on_main_thread(move || tray::refresh_now(&app));
+        Ok(())
+    }
 }
 
 /// Run the tray app until Quit.
 pub(crate) fn run(setup: AppSetup, args: Vec<String>) -> anyhow::Result<()> {
     let AppSetup { config, store, demo, sim } = setup;
+    let demo_mode = demo.is_some();
     let shutdown = CancellationToken::new();
     let stop = shutdown.clone();
     let app = tauri::Builder::default()
@@ -138,6 +150,8 @@ pub(crate) fn run(setup: AppSetup, args: Vec<String>) -> anyhow::Result<()> {
         // its deep-link feature, a link it was given goes to `on_open_url`.
         .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| handle_args(app, &argv, false)))
         .plugin(tauri_plugin_deep_link::init())
+        // The same entry as `erp_core::login_item` writes (its name, no arguments).
+        .plugin(tauri_plugin_autostart::Builder::new().app_name(erp_core::login_item::APP_NAME).build())
         .invoke_handler(tauri::generate_handler![
             commands::status,
             commands::paste_token,
@@ -164,7 +178,7 @@ pub(crate) fn run(setup: AppSetup, args: Vec<String>) -> anyhow::Result<()> {
             app.manage(sim);
             tauri::async_runtime::spawn(erp_core::ipc::serve(listener, core.clone(), stop.clone()));
             crate::setup::tell_starter_ready();
-            tray::install(&handle, &core)?;
+            tray::install(&handle, &core, demo_mode)?;
             let (quit_app, quit_core) = (handle.clone(), core.clone());
             tauri::async_runtime::spawn(async move {
                 quit_core.quit_requested().await;

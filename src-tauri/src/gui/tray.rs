@@ -50,6 +50,7 @@ fn menu(app: &AppHandle, core: &CoreHandle) -> tauri::Result<Menu<Wry>> {
             &connect,
             &MenuItem::with_id(app, "activity", "Activity…", true, None::<&str>)?,
             &PredefinedMenuItem::separator(app)?,
+            &CheckMenuItem::with_id(app, "start-at-login", "Start at login", true, starts_at_login(app), None::<&str>)?,
             &MenuItem::with_id(app, "quit", "Quit ERP Helper", true, None::<&str>)?,
         ],
     )
@@ -106,6 +107,34 @@ fn toggle_host(app: &AppHandle, id: &str) {
     }
 }
 
+/// Whether the login entry is there (tauri-plugin-autostart's view of it).
+fn starts_at_login(app: &AppHandle) -> bool {
+    use tauri_plugin_autostart::ManagerExt;
+    app.autolaunch().is_enabled().unwrap_or(false)
+}
+
+/// A click on "Start at login": the other way round, remembered as the user's choice.
+fn toggle_start_at_login(app: &AppHandle) {
+    let (core, on) = (app.state::<CoreHandle>().inner().clone(), !starts_at_login(app));
+    tauri::async_runtime::spawn(async move {
+        match core.set_start_at_login(on).await {
+            Ok(v) => tracing::info!(on = v.on, "start at login changed"),
+            Err(e) => tracing::warn!(error = %e, "could not change start at login"),
+        }
+    });
+}
+
+/// Rebuild the menu now (after a change the core's channels do not carry).
+pub(crate) fn refresh_now(app: &AppHandle) {
+    if let Some(tray) = app.tray_by_id(TRAY_ID) {
+        refresh(app, &tray);
+    }
+}
+
+fn handle_core(app: &AppHandle) -> CoreHandle {
+    app.state::<CoreHandle>().inner().clone()
+}
+
 fn icon(core: &CoreHandle) -> tauri::Result<Image<'static>> {
     let bytes = if core.sessions().view().state == SessionState::SignedIn { ICON_IN } else { ICON_OUT };
     Image::from_bytes(bytes)
@@ -144,6 +173,7 @@ fn on_menu(app: &AppHandle, id: &str) {
         }
         "allowlist" => super::open_window(app, "allowlist", ""),
         "activity" => super::open_window(app, "activity", ""),
+        "start-at-login" => toggle_start_at_login(app),
         "quit" => app.exit(0),
         other => {
             if let Some(host) = other.strip_prefix("connect-") {
@@ -156,7 +186,7 @@ fn on_menu(app: &AppHandle, id: &str) {
 }
 
 /// Create the tray icon and keep it in step with the core.
-pub(crate) fn install(app: &AppHandle, core: &CoreHandle) -> tauri::Result<()> {
+pub(crate) fn install(app: &AppHandle, core: &CoreHandle, demo: bool) -> tauri::Result<()> {
     let tray = TrayIconBuilder::with_id(TRAY_ID)
         .icon(icon(core)?)
         .menu(&menu(app, core)?)
@@ -174,6 +204,16 @@ pub(crate) fn install(app: &AppHandle, core: &CoreHandle) -> tauri::Result<()> {
             }
             let (handle, tray) = (app.clone(), tray.clone());
             let _ = app.run_on_main_thread(move || refresh(&handle, &tray));
+            // The first sign-in turns start at login on, unless the user ever
+            // chose (the demo's app, from a build tree, is never started at login).
+            let core = handle_core(&app);
+            if !demo && core.sessions().view().state == SessionState::SignedIn {
+                match core.start_at_login_by_default().await {
+                    Ok(true) => tracing::info!("signed in: starting at login from now on (the tray item turns it off)"),
+                    Ok(false) => {}
+                    Err(e) => tracing::warn!(error = %e, "could not turn start at login on"),
+                }
+            }
             let _ = app.emit("session-changed", ());
         }
     });

@@ -129,6 +129,47 @@ async fn tray_menu_over_dbus_follows_the_session_and_opens_the_login_window() {
         doc["mcpServers"].get("erp").is_none().then_some(())
     })
     .await;
+
+    start_at_login_follows_the_tray_item_and_the_cli(&desk, &name, &menu).await;
     s.end().await;
     desk.quit_app().await;
+}
+
+/// The check mark of the item labelled `label`, when it is in the menu.
+fn toggled(layout: &str, label: &str) -> Option<bool> {
+    layout.find(&format!("'label': <'{label}'>"))?;
+    let id = item_id(layout, label);
+    let item = &layout[layout.find(&format!("({id}, {{"))?..];
+    let props = &item[..item.find('}')?];
+    Some(props.contains("'toggle-state': <1>"))
+}
+
+/// After the first sign-in (above), the app starts at login: its XDG
+/// autostart entry runs this program and the tray item is checked. A click
+/// removes the entry, unchecks the item and is remembered as the user's
+/// choice; `erp-helper settings --start-at-login on` puts both back.
+async fn start_at_login_follows_the_tray_item_and_the_cli(desk: &Desktop, name: &str, menu: &str) {
+    let entry = desk.dir.path().join("home/.config/autostart/erp-helper.desktop");
+    let check = async |want: bool| {
+        eventually(&format!("Start at login {}", if want { "checked" } else { "unchecked" }), 15, async || {
+            // The menu is rebuilt on every change: wait until it stays put, so its ids hold for a click.
+            let l = layout(desk, name, menu);
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            let settled = l == layout(desk, name, menu);
+            (settled && toggled(&l, "Start at login")? == want && entry.is_file() == want).then_some(l)
+        })
+        .await
+    };
+    let l = check(true).await;
+    let written = std::fs::read_to_string(&entry).unwrap();
+    let app = erp_e2e::bin("erp-helper").canonicalize().unwrap();
+    assert!(written.contains(&format!("\nExec={} ", app.display())), "{written}");
+    click(desk, name, menu, item_id(&l, "Start at login"));
+    check(false).await;
+    let settings = desk.dir.path().join("config/settings.json");
+    let kept = std::fs::read_to_string(&settings).unwrap_or_default();
+    assert!(kept.contains("\"erp_helper_start_at_login\": \"off\""), "{kept}");
+    let on = desk.launch(&["settings", "--start-at-login", "on"]);
+    assert!(String::from_utf8_lossy(&on.stdout).contains("Start at login: on."), "{on:?}");
+    check(true).await;
 }

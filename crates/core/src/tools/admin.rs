@@ -3,7 +3,7 @@
 
 use erp_proto::admin::{
     AllowEntryArgs, AllowlistView, AuditArgs, AuditOutput, DisconnectArgs, ErpProbe, SessionView, SignInDemoArgs,
-    SignInGoogleArgs, SignInTokenArgs, StatusOutput,
+    SignInGoogleArgs, SignInTokenArgs, StartAtLoginArgs, StartAtLoginView, StatusOutput,
 };
 use erp_proto::tools::{NoArgs, SignInArgs, SignInOutput};
 
@@ -64,6 +64,10 @@ pub(super) async fn disconnect(call: Call, a: DisconnectArgs) -> Result<NoArgs> 
     } else {
         Err(crate::error::CoreError::invalid(format!("id: no connected app has id {}.", a.id)))
     }
+}
+
+pub(super) async fn start_at_login(call: Call, a: StartAtLoginArgs) -> Result<StartAtLoginView> {
+    call.core.set_start_at_login(a.on).await
 }
 
 /// Quit once the answer is on the wire, or the caller sees a dropped connection.

@@ -43,6 +43,7 @@ pub fn router() -> Router {
         .add(a::Audit, admin::audit)
         .add(a::ProbeErp, admin::probe_erp)
         .add(a::Disconnect, admin::disconnect)
+        .add(a::StartAtLogin, admin::start_at_login)
         .add(a::Quit, admin::quit);
     r
 }

@@ -32,7 +32,7 @@ expected=(
 echo "== lintian $(basename "$deb")"
 dpkg-query -W -f='${Status}' lintian 2>/dev/null | grep -q "install ok installed" \
   || DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends lintian
-lintian --fail-on error --no-tag-display-limit "$deb" || fail "lintian reports an error on $deb"
+lintian --fail-on error --tag-display-limit 0 "$deb" || fail "lintian reports an error on $deb"
 dpkg-deb -f "$deb" Package Version Maintainer Depends Description | sed 's/^/  /'
 [ "$(dpkg-deb -f "$deb" Version)" = "$version" ] || fail "the .deb's version is not $version"
 
@@ -56,6 +56,8 @@ desktop-file-validate /usr/share/applications/erp-helper.desktop || fail "the de
 man -w erp-mcp >/dev/null || fail "man erp-mcp finds no page"
 
 # A user of their own: the desktop's handler, and data that must outlive the package.
+# cargo and rustup stay where they are while HOME is the user's.
+export RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
 user=$(mktemp -d)
 trap 'rm -rf "$user"' EXIT
 export HOME="$user" XDG_CONFIG_HOME="$user/.config" XDG_DATA_HOME="$user/.local/share"

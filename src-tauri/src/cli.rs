@@ -115,6 +115,14 @@ enum Verb {
         #[arg(long)]
         json: bool,
     },
+    /// What a bug report needs, with every secret removed: versions, OS,
+    /// settings, network, the socket and the session, connected apps, the
+    /// last log lines (the log itself: `erp-helper.log` in the data directory's `logs`).
+    Diagnostics {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Recent writes made through ERP Helper, newest first.
     Audit {
         /// How many.
@@ -178,7 +186,11 @@ fn no_display() -> Option<String> {
 /// The process entry point; returns the exit code.
 pub fn main() -> i32 {
     let cli = Cli::parse();
-    erp_proto::logging::init_stderr(None, "info");
+    match erp_core::Config::from_env() {
+        // The app itself (tray or headless) also logs to its file; the verbs to stderr only.
+        Ok(config) if cli.command.is_none() => erp_proto::logging::init_app(&config.data_dir.join("logs"), "info"),
+        _ => erp_proto::logging::init_stderr(None, "info"),
+    }
     let opts = crate::setup::Options { demo: cli.demo, demo_port: cli.demo_port, memory_session: cli.memory_session };
     let no_display = if cli.headless || cli.command.is_some() { None } else { no_display() };
     let result = match cli.command {
@@ -216,6 +228,11 @@ pub fn main() -> i32 {
             1
         }
     }
+}
+
+/// A connection to the running app, as the CLI makes it.
+pub(crate) async fn connect_app() -> anyhow::Result<Connection> {
+    connect().await
 }
 
 async fn connect() -> anyhow::Result<Connection> {
@@ -461,6 +478,14 @@ async fn verb_main(verb: Verb) -> anyhow::Result<i32> {
         Verb::Connect { host, mcpb: Some(out), .. } => return mcpb_main(host, &out),
         Verb::Connect { host, print, remove, list, .. } => return connect_main(host, print, remove, list),
         Verb::Doctor { json } => return doctor_main(json).await,
+        Verb::Diagnostics { json } => {
+            let bundle = crate::diagnostics::collect().await;
+            match json {
+                true => println!("{}", serde_json::to_string_pretty(&bundle)?),
+                false => print!("{}", crate::diagnostics::render(&bundle)),
+            }
+            return Ok(0);
+        }
         _ => connect().await?,
     };
     let rpc = |e: ClientError| anyhow::anyhow!("{e}");
@@ -546,7 +571,7 @@ async fn verb_main(verb: Verb) -> anyhow::Result<i32> {
                 println!("{}  {:<6} {:<22} {}  [{} as {}]", e.time, e.outcome, e.tool, e.detail, e.client, e.user);
             }
         }
-        Verb::Settings { .. } | Verb::Connect { .. } | Verb::Doctor { .. } => {
+        Verb::Settings { .. } | Verb::Connect { .. } | Verb::Doctor { .. } | Verb::Diagnostics { .. } => {
             unreachable!("answered before connecting")
         }
     }

@@ -4,6 +4,7 @@
 //! lives in `erp-core`.
 
 mod cli;
+mod diagnostics;
 mod gui;
 mod headless;
 mod setup;

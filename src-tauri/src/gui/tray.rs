@@ -51,6 +51,8 @@ fn menu(app: &AppHandle, core: &CoreHandle) -> tauri::Result<Menu<Wry>> {
             &MenuItem::with_id(app, "activity", "Activity…", true, None::<&str>)?,
             &PredefinedMenuItem::separator(app)?,
             &CheckMenuItem::with_id(app, "start-at-login", "Start at login", true, starts_at_login(app), None::<&str>)?,
+            &MenuItem::with_id(app, "open-logs", "Open logs", true, None::<&str>)?,
+            &MenuItem::with_id(app, "copy-diagnostics", "Copy diagnostics", true, None::<&str>)?,
             &MenuItem::with_id(app, "quit", "Quit ERP Helper", true, None::<&str>)?,
         ],
     )
@@ -124,6 +126,34 @@ fn toggle_start_at_login(app: &AppHandle) {
     });
 }
 
+/// "Open logs": the log directory in the desktop's file manager.
+fn open_logs(core: &CoreHandle) {
+    let dir = core.config().data_dir.join("logs");
+    let url = url::Url::from_directory_path(&dir).map(|u| u.to_string());
+    let opener = erp_core::google::system_opener();
+    std::thread::spawn(move || match url {
+        Ok(u) => {
+            if let Err(e) = opener(&u) {
+                tracing::warn!(error = %e, "could not open the log directory");
+            }
+        }
+        Err(()) => tracing::warn!(dir = %dir.display(), "the log directory is not an absolute path"),
+    });
+}
+
+/// "Copy diagnostics": the bundle `erp-helper diagnostics` prints, on the clipboard.
+fn copy_diagnostics(app: &AppHandle) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let text = crate::diagnostics::render(&crate::diagnostics::collect().await);
+        let _ = app.clone().run_on_main_thread(move || {
+            #[cfg(target_os = "linux")]
+            gtk::Clipboard::get(&gtk::gdk::SELECTION_CLIPBOARD).set_text(&text);
+            tracing::info!(bytes = text.len(), "copied the diagnostics to the clipboard");
+        });
+    });
+}
+
 /// Rebuild the menu now (after a change the core's channels do not carry).
 pub(crate) fn refresh_now(app: &AppHandle) {
     if let Some(tray) = app.tray_by_id(TRAY_ID) {
@@ -174,6 +204,8 @@ fn on_menu(app: &AppHandle, id: &str) {
         "allowlist" => super::open_window(app, "allowlist", ""),
         "activity" => super::open_window(app, "activity", ""),
         "start-at-login" => toggle_start_at_login(app),
+        "open-logs" => open_logs(&core),
+        "copy-diagnostics" => copy_diagnostics(app),
         "quit" => app.exit(0),
         other => {
             if let Some(host) = other.strip_prefix("connect-") {

@@ -9,6 +9,7 @@ mod cli;
 mod clients;
 mod connect;
 mod desktop;
+mod diagnostics;
 mod eras;
 mod errors;
 mod google;

@@ -96,6 +96,16 @@ impl CoreHandle {
         &self.0.config
     }
 
+    /// The host the newest sign-in was opened for.
+    pub fn sign_in_host(&self) -> String {
+        self.0.prompter.host()
+    }
+
+    /// Tell the user (a desktop notification in the tray app).
+    pub fn notify(&self, summary: &str, body: &str) {
+        self.0.ui.notify(summary, body);
+    }
+
     /// Turn start at login on or off, as the user chose (kept in the settings file).
     pub async fn set_start_at_login(&self, on: bool) -> Result<erp_proto::admin::StartAtLoginView> {
         let (ui, dir) = (self.0.ui.clone(), self.0.config.config_dir.clone());

@@ -62,6 +62,9 @@ pub trait SignInUi: Send + Sync + 'static {
     fn set_start_at_login(&self, on: bool) -> Result<()> {
         crate::login_item::set(on)
     }
+    /// Something the user may want to hear about while away from the app's
+    /// windows (the tray app shows a desktop notification).
+    fn notify(&self, _summary: &str, _body: &str) {}
 }
 
 /// The headless app's [`SignInUi`]: it has no windows (Google still opens
@@ -94,6 +97,8 @@ pub enum Asked {
 struct State {
     google_waiting: bool,
     last: Option<(Instant, u64)>,
+    /// The host named by the newest sign-in opened, for "return to …".
+    host: Option<String>,
 }
 
 struct Inner {
@@ -131,6 +136,11 @@ impl Prompter {
         Self(Arc::new(Inner { state: Mutex::default(), sign_in, sessions, ui }))
     }
 
+    /// The host the newest sign-in was opened for ("your editor" when none was named).
+    pub fn host(&self) -> String {
+        host_name(self.state().host.as_deref()).to_string()
+    }
+
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
         self.0.state.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -148,6 +158,9 @@ impl Prompter {
         let host = host_name(return_to.as_deref()).to_string();
         {
             let mut st = self.state();
+            if return_to.is_some() {
+                st.host = return_to.clone();
+            }
             // A user who picks the ERP page or a token while Google waits gets that window.
             if st.google_waiting && (method == SignInMethod::Google || asked == Asked::ByCall) {
                 return waiting_in_browser(&host);

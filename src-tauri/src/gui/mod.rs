@@ -91,6 +91,20 @@ pub(crate) fn outcome_query(result: &erp_core::Result<SessionView>, return_to: O
     }
 }
 
+/// A desktop notification, unless a window of the app has the focus (the
+/// user is typing there, and the window says it already).
+pub(crate) fn notify(app: &AppHandle, summary: &str, body: &str) {
+    use tauri_plugin_notification::NotificationExt;
+    if app.webview_windows().values().any(|w| w.is_focused().unwrap_or(false)) {
+        tracing::info!(summary, "not notifying: a window of the app has the focus");
+        return;
+    }
+    match app.notification().builder().title(summary).body(body).show() {
+        Ok(()) => tracing::info!(summary, "notified"),
+        Err(e) => tracing::warn!(error = %e, summary, "could not show a notification"),
+    }
+}
+
 /// The GUI's windows for the core's sign-ins.
 struct GuiSignIn(AppHandle);
 
@@ -127,6 +141,10 @@ impl SignInUi for GuiSignIn {
         let _ = self.0.run_on_main_thread(move || login::forget(&app));
     }
 
+    fn notify(&self, summary: &str, body: &str) {
+        notify(&self.0, summary, body);
+    }
+
     fn set_start_at_login(&self, on: bool) -> erp_core::Result<()> {
         use tauri_plugin_autostart::ManagerExt;
         erp_core::login_item::prepare()?;
@@ -150,6 +168,7 @@ pub(crate) fn run(setup: AppSetup, args: Vec<String>) -> anyhow::Result<()> {
         // its deep-link feature, a link it was given goes to `on_open_url`.
         .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| handle_args(app, &argv, false)))
         .plugin(tauri_plugin_deep_link::init())
+        .plugin(tauri_plugin_notification::init())
         // The same entry as `erp_core::login_item` writes (its name, no arguments).
         .plugin(tauri_plugin_autostart::Builder::new().app_name(erp_core::login_item::APP_NAME).build())
         .invoke_handler(tauri::generate_handler![

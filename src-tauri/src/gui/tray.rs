@@ -228,6 +228,7 @@ pub(crate) fn install(app: &AppHandle, core: &CoreHandle, demo: bool) -> tauri::
     refresh(app, &tray);
     let (mut session, mut clients) = (core.sessions().subscribe(), core.clients().subscribe());
     let app = app.clone();
+    let mut was = core.sessions().view().state;
     tauri::async_runtime::spawn(async move {
         loop {
             tokio::select! {
@@ -239,7 +240,25 @@ pub(crate) fn install(app: &AppHandle, core: &CoreHandle, demo: bool) -> tauri::
             // The first sign-in turns start at login on, unless the user ever
             // chose (the demo's app, from a build tree, is never started at login).
             let core = handle_core(&app);
-            if !demo && core.sessions().view().state == SessionState::SignedIn {
+            let view = core.sessions().view();
+            // Each change of state once: a sign-in, an expiry.
+            match (was, view.state) {
+                (SessionState::SignedIn, SessionState::Expired) => {
+                    super::notify(&app, "Your ERP session expired — sign in again", "Use the ERP Helper tray menu.")
+                }
+                (before, SessionState::SignedIn) if before != SessionState::SignedIn => super::notify(
+                    &app,
+                    &format!(
+                        "Signed in as {} — return to {}",
+                        view.email.as_deref().unwrap_or("you"),
+                        core.sign_in_host()
+                    ),
+                    "Your assistant can read and fill your time logs now.",
+                ),
+                _ => {}
+            }
+            was = view.state;
+            if !demo && view.state == SessionState::SignedIn {
                 match core.start_at_login_by_default().await {
                     Ok(true) => tracing::info!("signed in: starting at login from now on (the tray item turns it off)"),
                     Ok(false) => {}

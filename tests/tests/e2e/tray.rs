@@ -100,6 +100,12 @@ async fn tray_menu_over_dbus_follows_the_session_and_opens_the_login_window() {
     })
     .await;
     assert!(!after.contains("Not signed in"));
+    let notified = eventually("the signed-in notification", 15, async || {
+        let log = std::fs::read_to_string(desk.dir.path().join("sni.log")).unwrap_or_default();
+        log.contains("NOTIFY Signed in as jane@example.com — return to your editor").then_some(log)
+    })
+    .await;
+    assert_eq!(notified.matches("NOTIFY Signed in").count(), 1, "{notified}");
 
     // Clicking "Sign in on the ERP page…" opens the login window.
     let known = s.handles().await;
@@ -172,4 +178,50 @@ async fn start_at_login_follows_the_tray_item_and_the_cli(desk: &Desktop, name: 
     let on = desk.launch(&["settings", "--start-at-login", "on"]);
     assert!(String::from_utf8_lossy(&on.stdout).contains("Start at login: on."), "{on:?}");
     check(true).await;
+}
+
+/// The desktop's notifications, as its notification server receives them.
+fn notifications(desk: &Desktop) -> Vec<String> {
+    let log = std::fs::read_to_string(desk.dir.path().join("sni.log")).unwrap_or_default();
+    log.lines().filter_map(|l| l.strip_prefix("NOTIFY ")).map(str::to_string).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_finished_fill_and_an_expired_session_are_each_notified_once() {
+    let sim = Sim::start(SimConfig::default()).await.unwrap();
+    let desk = Desktop::start_with_tray_host(&[("ERP_API_BASE_URL", sim.api_url())]);
+    let s = desk.session(&["--open", "status"]).await;
+    let c = desk.client().await;
+    let token = sim.token_for(JANE).unwrap();
+    c.call::<admin::SignInToken>(&admin::SignInTokenArgs { token: admin::ErpToken::new(token) }).await.unwrap();
+    eventually("the signed-in notification", 15, async || {
+        notifications(&desk).iter().any(|n| n.starts_with("Signed in as jane@example.com")).then_some(())
+    })
+    .await;
+
+    let mcp = erp_e2e::spawn_mcp(&desk.socket, "cursor-vscode", &[("ERP_MCP_NO_AUTOSTART", "1")]).await;
+    let next = erp_e2e::monday(1);
+    let end = next + chrono::Duration::days(4);
+    let fill = serde_json::json!({"start_date": next.to_string(), "end_date": end.to_string(),
+                                  "project_id": 412, "description": "Notified"});
+    assert_eq!(mcp.ok("fill_logs_for_days", fill).await["created"], 5);
+    let done = format!("Filled {next} to {end} | 5 created, 0 updated, 0 failed.");
+    eventually("the fill's notification", 15, async || notifications(&desk).contains(&done).then_some(())).await;
+
+    // The ERP ends the session: the next call finds it expired; one notification, however many calls.
+    sim.revoke_token(JANE);
+    for _ in 0..3 {
+        mcp.call("get_week_logs", serde_json::json!({"week_starting": next.to_string()})).await;
+    }
+    let expired = "Your ERP session expired — sign in again | Use the ERP Helper tray menu.";
+    eventually("the expiry's notification", 15, async || {
+        notifications(&desk).iter().any(|n| n == expired).then_some(())
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let all = notifications(&desk);
+    assert_eq!(all.iter().filter(|n| *n == expired).count(), 1, "{all:?}");
+    assert_eq!(all.iter().filter(|n| **n == done).count(), 1, "{all:?}");
+    s.end().await;
+    desk.quit_app().await;
 }

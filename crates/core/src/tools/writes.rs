@@ -247,7 +247,10 @@ impl Fill {
         let plan = self.plan();
         let weeks = prefetch(ctx, &plan).await?;
         let results = self.run(ctx, &plan, &weeks, &project, label).await;
-        self.tally(plan, results, project)
+        let out = self.tally(plan, results, project)?;
+        let body = format!("{} created, {} updated, {} failed.", out.created, out.updated, out.failed);
+        ctx.call.core.notify(&format!("Filled {} to {}", self.start, self.end), &body);
+        Ok(out)
     }
 
     /// Plan: group the range's days by week; weekends are skipped when asked.

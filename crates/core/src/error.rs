@@ -11,6 +11,10 @@ use erp_proto::{ErrorCode, RpcError, SIGN_IN_LINK};
 /// Result with [`CoreError`].
 pub type Result<T, E = CoreError> = std::result::Result<T, E>;
 
+/// What to do about a certificate this computer does not accept.
+pub const CA_FIX: &str = ". If your company inspects HTTPS with its own certificate authority, give ERP Helper \
+     that authority's certificate: erp-helper settings --ca-file /path/to/company-ca.pem";
+
 /// What went wrong talking to the ERP.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ErpError {
@@ -295,7 +299,7 @@ impl From<&ErpError> for RpcError {
             ),
             ErpError::Tls { ca_file, .. } => {
                 let fix = match ca_file {
-                    None => crate::net::CA_FIX.to_string(),
+                    None => CA_FIX.to_string(),
                     Some(f) => format!(
                         " (with the extra authorities of {f} too). Check that this file holds the certificate \
                          authority your company's network uses: erp-helper settings --ca-file PATH"

@@ -15,9 +15,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{CoreError, Result};
 
-/// What to do about a certificate this computer does not accept.
-pub const CA_FIX: &str = ". If your company inspects HTTPS with its own certificate authority, give ERP Helper \
-     that authority's certificate: erp-helper settings --ca-file /path/to/company-ca.pem";
+pub use crate::error::CA_FIX;
 
 /// The variables that name a proxy; when any is set, the desktop's setting is not read.
 const PROXY_VARS: &[&str] = &["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"];

@@ -47,6 +47,8 @@ rpm -qRp "$rpm" | grep -q 'libwebkit2gtk-4.1.so.0' || fail "$rpm does not requir
 
 echo "== apt-get install $(basename "$deb")"
 $SUDO dpkg -r erp-helper >/dev/null 2>&1 || true
+# Whatever happens next, the machine is left without the package.
+trap '$SUDO dpkg -r erp-helper >/dev/null 2>&1 || true' EXIT
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$(realpath "$deb")"
 installed=$(dpkg -L erp-helper)
 for f in "${expected[@]}" /usr/share/doc/erp-helper/copyright; do
@@ -59,7 +61,7 @@ man -w erp-mcp >/dev/null || fail "man erp-mcp finds no page"
 # cargo and rustup stay where they are while HOME is the user's.
 export RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
 user=$(mktemp -d)
-trap 'rm -rf "$user"' EXIT
+trap 'rm -rf "$user"; $SUDO dpkg -r erp-helper >/dev/null 2>&1 || true' EXIT
 export HOME="$user" XDG_CONFIG_HOME="$user/.config" XDG_DATA_HOME="$user/.local/share"
 handler=$(xdg-mime query default x-scheme-handler/erp-helper)
 [ "$handler" = "erp-helper.desktop" ] || fail "xdg-mime names '$handler' for erp-helper:// links"

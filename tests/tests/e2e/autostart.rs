@@ -155,7 +155,8 @@ async fn autostart_runs_no_program_from_a_relative_path_entry_or_without_its_exe
     };
     bait(&root.join("rel"), 0o755);
     let noexec = bait(&root.join("noexec"), 0o644);
-    let path = format!("rel:{}:/usr/bin:/bin", noexec.parent().unwrap().display());
+    // No system directory: an installed ERP Helper (/usr/bin/erp-helper) must not answer for the bait.
+    let path = format!("rel:{}", noexec.parent().unwrap().display());
     let mut cmd = Command::new(lonely.join("erp-mcp"));
     env.apply(&mut cmd).current_dir(root).env("PATH", path).env("RUST_LOG", "warn");
     let mcp = start_mcp(cmd, "e2e").await;

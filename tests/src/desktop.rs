@@ -164,14 +164,21 @@ impl Desktop {
 
     /// Run a command inside this desktop's D-Bus session (e.g. `gdbus`).
     pub fn in_session(&self, program: &str, args: &[&str]) -> String {
+        self.try_in_session(program, args).unwrap_or_else(|e| panic!("{program} {args:?}: {e}"))
+    }
+
+    /// [`Desktop::in_session`], with a failure's stderr as the error.
+    pub fn try_in_session(&self, program: &str, args: &[&str]) -> Result<String, String> {
         let bus = std::fs::read_to_string(self.dir.path().join("bus")).unwrap_or_default();
         let out = Command::new(program)
             .args(args)
             .env("DBUS_SESSION_BUS_ADDRESS", bus.trim())
             .output()
             .expect("run in session");
-        assert!(out.status.success(), "{program} {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        if !out.status.success() {
+            return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
     /// The tray item the app registered with the stub watcher: (bus name, object path).

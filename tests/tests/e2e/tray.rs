@@ -7,6 +7,7 @@ use erp_e2e::desktop::Desktop;
 use erp_e2e::eventually;
 use erp_proto::admin;
 use erp_sim::{Sim, SimConfig};
+use std::time::Duration;
 
 const JANE: &str = "jane@example.com";
 
@@ -30,14 +31,21 @@ fn layout(desk: &Desktop, name: &str, menu: &str) -> String {
     )
 }
 
-/// Click menu item `id`, as a panel does.
-fn click(desk: &Desktop, name: &str, menu: &str, id: i32) {
-    let id = id.to_string();
+/// Click the item labelled `label`, as a panel does: from the menu's current
+/// layout, fetching it again when the app rebuilt the menu in between (the ids
+/// of a rebuilt menu are new; a panel refetches on `LayoutUpdated`).
+fn click(desk: &Desktop, name: &str, menu: &str, label: &str) {
     let args = ["call", "--session", "--dest", name, "--object-path", menu, "--method"];
-    desk.in_session(
-        "gdbus",
-        &[&args[..], &["com.canonical.dbusmenu.Event", "--", &id, "clicked", "<0>", "0"]].concat(),
-    );
+    for _ in 0..20 {
+        let id = item_id(&layout(desk, name, menu), label).to_string();
+        let event = [&args[..], &["com.canonical.dbusmenu.Event", "--", &id, "clicked", "<0>", "0"]].concat();
+        match desk.try_in_session("gdbus", &event) {
+            Ok(_) => return,
+            Err(e) if e.contains("does not refer to a menu item") => std::thread::sleep(Duration::from_millis(200)),
+            Err(e) => panic!("click {label:?}: {e}"),
+        }
+    }
+    panic!("the menu kept changing under a click on {label:?}");
 }
 
 /// The dbusmenu id of the item labelled `label`.
@@ -109,14 +117,13 @@ async fn tray_menu_over_dbus_follows_the_session_and_opens_the_login_window() {
 
     // Clicking "Sign in on the ERP page…" opens the login window.
     let known = s.handles().await;
-    click(&desk, &name, &menu, item_id(&after, "Sign in on the ERP page…"));
+    click(&desk, &name, &menu, "Sign in on the ERP page…");
     s.switch_to_new_window(&known).await;
     eventually("the login page in the new window", 15, async || s.url().await.ends_with("/login").then_some(())).await;
 
     // "Connect to ▸ Cursor" writes Cursor's config, pointing at this erp-mcp, and
     // the item is checked; a second click takes it out again.
-    let click = |id: i32| click(&desk, &name, &menu, id);
-    click(item_id(&layout(&desk, &name, &menu), "Cursor (not installed)"));
+    click(&desk, &name, &menu, "Cursor (not installed)");
     let cursor = desk.dir.path().join("home/.cursor/mcp.json");
     let written = eventually("Cursor's config", 15, async || std::fs::read_to_string(&cursor).ok()).await;
     let shim = erp_e2e::bin("erp-mcp").canonicalize().unwrap();
@@ -129,7 +136,8 @@ async fn tray_menu_over_dbus_follows_the_session_and_opens_the_login_window() {
         item[..item.find('}')?].contains("'toggle-state': <1>").then(|| l.clone())
     })
     .await;
-    click(item_id(&checked, "Cursor"));
+    assert!(toggled(&checked, "Cursor").unwrap());
+    click(&desk, &name, &menu, "Cursor");
     eventually("Cursor's config without ERP Helper", 15, async || {
         let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&cursor).ok()?).ok()?;
         doc["mcpServers"].get("erp").is_none().then_some(())
@@ -170,7 +178,8 @@ async fn start_at_login_follows_the_tray_item_and_the_cli(desk: &Desktop, name: 
     let written = std::fs::read_to_string(&entry).unwrap();
     let app = erp_e2e::bin("erp-helper").canonicalize().unwrap();
     assert!(written.contains(&format!("\nExec={} ", app.display())), "{written}");
-    click(desk, name, menu, item_id(&l, "Start at login"));
+    assert!(toggled(&l, "Start at login").unwrap());
+    click(desk, name, menu, "Start at login");
     check(false).await;
     let settings = desk.dir.path().join("config/settings.json");
     let kept = std::fs::read_to_string(&settings).unwrap_or_default();

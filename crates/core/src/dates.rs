@@ -53,6 +53,19 @@ pub fn parse_range(start: &str, end: &str, max_days: i64, too_long: &str) -> Res
     Ok((start, end))
 }
 
+/// The first and last day of a month given as tool arguments `year` and `month`.
+pub fn month_span(year: i32, month: u32) -> Result<(NaiveDate, NaiveDate)> {
+    if !(1..=12).contains(&month) {
+        return Err(CoreError::invalid(format!("month must be 1 to 12, got {month}.")));
+    }
+    if !(1970..=2100).contains(&year) {
+        return Err(CoreError::invalid(format!("year must be a four-digit year between 1970 and 2100, got {year}.")));
+    }
+    let first = NaiveDate::from_ymd_opt(year, month, 1).expect("checked");
+    let next = if month == 12 { NaiveDate::from_ymd_opt(year + 1, 1, 1) } else { first.with_month(month + 1) };
+    Ok((first, next.expect("checked") - Duration::days(1)))
+}
+
 /// The Monday of `d`'s week (weeks run Monday to Sunday).
 pub fn monday_of(d: NaiveDate) -> NaiveDate {
     d - Duration::days(d.weekday().num_days_from_monday() as i64)

@@ -279,6 +279,77 @@ impl ErpClient {
     }
 }
 
+/// A read of the ERP's leaves API (§2.12), with the query it needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeavesRead {
+    /// `leaves/choices/get/`: leave types and approver.
+    Choices,
+    /// `leaves/individual_leave_fiscal_years/`.
+    FiscalYears,
+    /// `leaves/leave_summary/get/?selected_year=<fiscal year id>`.
+    Summary(i64),
+    /// `leaves/person/month_leaves/?year&month`: approved leave.
+    MonthLeaves(i32, u32),
+    /// `leaves/holiday_records/?year&month`.
+    Holidays(i32, u32),
+    /// `leaves/list/?year&month`: the user's own requests, every status.
+    Mine(i32, u32),
+    /// `leaves/team_leaves/list/`.
+    Team,
+    /// `leaves/person-leave-encashments/`.
+    Encashments,
+}
+
+impl LeavesRead {
+    fn path_and_query(self) -> (&'static str, Vec<(&'static str, String)>) {
+        let month = |y: i32, m: u32| vec![("year", y.to_string()), ("month", m.to_string())];
+        match self {
+            Self::Choices => ("leaves/choices/get/", vec![]),
+            Self::FiscalYears => ("leaves/individual_leave_fiscal_years/", vec![]),
+            Self::Summary(fy) => ("leaves/leave_summary/get/", vec![("selected_year", fy.to_string())]),
+            Self::MonthLeaves(y, m) => ("leaves/person/month_leaves/", month(y, m)),
+            Self::Holidays(y, m) => ("leaves/holiday_records/", month(y, m)),
+            Self::Mine(y, m) => ("leaves/list/", month(y, m)),
+            Self::Team => ("leaves/team_leaves/list/", vec![]),
+            Self::Encashments => ("leaves/person-leave-encashments/", vec![]),
+        }
+    }
+}
+
+/// A write to the ERP's leaves API.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LeavesWrite {
+    /// `POST leaves/request/apply/` with this body.
+    Apply(Value),
+    /// `POST leaves/delete_leave/<id>/`, no body.
+    Cancel(i64),
+    /// `POST leaves/person-leave-encashments/` with this body.
+    Encash(Value),
+}
+
+impl ErpClient {
+    /// A leaves read: the ERP's answer as it is (the tools read it tolerantly).
+    pub async fn leaves_read(&self, token: &ErpToken, read: LeavesRead) -> Result<Value, ErpError> {
+        let (path, query) = read.path_and_query();
+        self.request(Method::GET, path, Some(token), &query, None).await
+    }
+
+    /// A leaves write: the ERP's answer as it is.
+    pub async fn leaves_write(&self, token: &ErpToken, write: &LeavesWrite) -> Result<Value, ErpError> {
+        match write {
+            LeavesWrite::Apply(body) => {
+                self.request(Method::POST, "leaves/request/apply/", Some(token), &[], Some(body)).await
+            }
+            LeavesWrite::Cancel(id) => {
+                self.request(Method::POST, &format!("leaves/delete_leave/{id}/"), Some(token), &[], None).await
+            }
+            LeavesWrite::Encash(body) => {
+                self.request(Method::POST, "leaves/person-leave-encashments/", Some(token), &[], Some(body)).await
+            }
+        }
+    }
+}
+
 /// DRF tokens are 40 hex characters; accept what the older client accepted.
 pub fn valid_token_format(t: &str) -> bool {
     (10..=512).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))

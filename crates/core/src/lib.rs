@@ -5,7 +5,8 @@
 //! tool behind a typed router, audits writes, and serves the local socket.
 //!
 //! Layers, each importing only those below it (a test checks there is no circle):
-//! - leaves: `error`, `secret`, `fsutil`, `dates`; then `config`, `week`;
+//! - leaves: `error`, `secret`, `fsutil`, `dates`; then `config`, `week`,
+//!   `leave` (what the ERP's leave and holiday lists mean);
 //! - the edges: `erp` (HTTP), `store` (keychain/file/memory);
 //! - services, each owning its state and lock: `session`, `allowlist`, `audit`,
 //!   `clients`, `google` (the loopback flow), `signin`, `prompt` (opening a
@@ -28,6 +29,7 @@ pub mod error;
 pub mod fsutil;
 pub mod google;
 pub mod ipc;
+pub mod leave;
 pub mod login_item;
 pub mod net;
 pub mod probe;

@@ -14,7 +14,7 @@ use serde_json::Value;
 use erp_proto::admin::AuditEntry;
 
 use crate::audit::AuditLog;
-use crate::erp::{ErpClient, WeekRef};
+use crate::erp::{ErpClient, LeavesRead, LeavesWrite, WeekRef};
 use crate::error::{CoreError, ErpError, Result};
 use crate::session::{Auth, Sessions};
 
@@ -137,6 +137,26 @@ impl SessionErp {
         let verb = if save_draft { "keep as a draft" } else { "complete" };
         let what = format!("{verb} the week of {} (week log {})", week.monday, week.id);
         self.write(what, self.erp.complete_week(self.auth.token(), week.id, save_draft)).await
+    }
+
+    /// A read of the leaves API.
+    pub async fn leaves(&self, read: LeavesRead) -> Result<Value> {
+        self.still_current()?;
+        self.check(self.erp.leaves_read(self.auth.token(), read).await).await
+    }
+
+    /// A write to the leaves API, journalled like every write.
+    pub async fn leaves_write(&self, write: LeavesWrite) -> Result<Value> {
+        let what = match &write {
+            LeavesWrite::Apply(b) => format!(
+                "apply for leave {} to {}",
+                b.get("start_date").and_then(Value::as_str).unwrap_or("?"),
+                b.get("end_date").and_then(Value::as_str).unwrap_or("?")
+            ),
+            LeavesWrite::Cancel(id) => format!("cancel leave {id}"),
+            LeavesWrite::Encash(b) => format!("encash {} days of leave type {}", b["days"], b["leave_type"]),
+        };
+        self.write(what, self.erp.leaves_write(self.auth.token(), &write)).await
     }
 
     /// Add entries where no week log exists, as the call's account.

@@ -151,10 +151,49 @@ async fn carry_out(
         (&Method::POST, ["project-logs", "person", "person-week-log-from-slack", ""]) => {
             st.slack(&person, &body).map(|v| (201, v))
         }
+        (m, ["leaves", ..]) => leaves(&mut st, m, rest, &person, &query, &body),
         _ => Err((404, json!({"detail": "Not found."}))),
     };
     drop(st);
     respond(result)
+}
+
+/// The `leaves/` routes (§2.12).
+fn leaves(
+    st: &mut State,
+    method: &Method,
+    rest: &str,
+    person: &SimPerson,
+    query: &HashMap<String, String>,
+    body: &Value,
+) -> Result<(u16, Value), ApiError> {
+    let year = query.get("year").and_then(|y| y.parse::<i32>().ok());
+    let month = query.get("month").and_then(|m| m.parse::<u32>().ok());
+    let per_day = st.config.leaves_per_day;
+    let l = &mut st.leaves;
+    match (method, rest.split('/').collect::<Vec<_>>().as_slice()) {
+        (&Method::GET, ["leaves", "choices", "get", ""]) => Ok((200, l.choices())),
+        (&Method::GET, ["leaves", "individual_leave_fiscal_years", ""]) => Ok((200, l.fiscal_years_json())),
+        (&Method::GET, ["leaves", "leave_summary", "get", ""]) => {
+            l.summary(person, query.get("selected_year")).map(|v| (200, v))
+        }
+        (&Method::GET, ["leaves", "person", "month_leaves", ""]) => {
+            l.month_leaves(person, year, month, per_day).map(|v| (200, v))
+        }
+        (&Method::GET, ["leaves", "holiday_records", ""]) => l.holiday_records(year, month).map(|v| (200, v)),
+        (&Method::GET, ["leaves", "list", ""]) => l.list(person, year, month).map(|v| (200, v)),
+        (&Method::GET, ["leaves", "team_leaves", "list", ""]) => {
+            let today = st.config.today;
+            Ok((200, st.leaves.team(person, &st.people, today)))
+        }
+        (&Method::GET, ["leaves", "person-leave-encashments", ""]) => Ok((200, l.encashments_json(person))),
+        (&Method::POST, ["leaves", "request", "apply", ""]) => l.apply(person, body).map(|v| (201, v)),
+        (&Method::POST, ["leaves", "delete_leave", id, ""]) => {
+            parse_id(id).and_then(|id| l.cancel(person, id)).map(|v| (200, v))
+        }
+        (&Method::POST, ["leaves", "person-leave-encashments", ""]) => l.encash(person, body).map(|v| (201, v)),
+        _ => Err((404, json!({"detail": "Not found."}))),
+    }
 }
 
 fn respond(r: Result<(u16, Value), ApiError>) -> Response {

@@ -7,6 +7,7 @@
 //! knows nothing about MCP or the socket.
 
 mod api;
+mod leaves;
 mod model;
 mod web;
 
@@ -18,6 +19,7 @@ use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+pub use leaves::LeaveStatus;
 use model::State;
 pub use model::{Chaos, Fault, ListShape, RequestRecord, SimConfig, SimPerson};
 
@@ -145,6 +147,48 @@ impl Sim {
     /// Remove a person's whole week log.
     pub fn remove_week(&self, email: &str, monday: NaiveDate) -> bool {
         self.state().remove_week(email, monday)
+    }
+
+    /// Add a holiday (every person has it off).
+    pub fn add_holiday(&self, date: NaiveDate, name: &str) {
+        self.state().leaves.holidays.push((date, name.to_string()));
+    }
+
+    /// Add a leave of `leave_type` (1 Annual, 2 Sick, 3 Casual) for `start..=end`
+    /// with this status, as if it had been applied for (and decided); a
+    /// `half_day_period` (`first_half`/`second_half`) makes it a half day. Its id.
+    pub fn add_leave(
+        &self,
+        email: &str,
+        leave_type: i64,
+        days: (NaiveDate, NaiveDate),
+        half_day_period: Option<&str>,
+        status: LeaveStatus,
+    ) -> Option<i64> {
+        let mut st = self.state();
+        let person = st.person_by_email(email)?.id;
+        Some(st.leaves.add(person, leave_type, days, half_day_period.map(str::to_string), status))
+    }
+
+    /// A person's leave requests: (id, start, end, status).
+    pub fn leaves_of(&self, email: &str) -> Vec<(i64, NaiveDate, NaiveDate, LeaveStatus)> {
+        let st = self.state();
+        let Some(person) = st.person_by_email(email).map(|p| p.id) else { return Vec::new() };
+        st.leaves.leaves.iter().filter(|l| l.person_id == person).map(|l| (l.id, l.start, l.end, l.status)).collect()
+    }
+
+    /// A person's encashments as the ERP lists them.
+    pub fn encashments_of(&self, email: &str) -> Value {
+        let st = self.state();
+        match st.person_by_email(email) {
+            Some(p) => st.leaves.encashments_json(p),
+            None => Value::Array(Vec::new()),
+        }
+    }
+
+    /// Which fiscal year the ERP marks as selected (`None`: no active one).
+    pub fn select_fiscal_year(&self, id: Option<i64>) {
+        self.state().leaves.selected_fiscal_year = id;
     }
 
     /// Stop the server now.

@@ -76,6 +76,9 @@ pub struct SimConfig {
     pub chaos_rate: f64,
     /// See `chaos_rate`.
     pub chaos_seed: u64,
+    /// `leaves/person/month_leaves/` answers one `{"id","date"}` item per leave
+    /// day (the contract's fixture) instead of one record spanning the days.
+    pub leaves_per_day: bool,
 }
 
 /// The faults `chaos_rate` draws from, each as likely as the others.
@@ -116,6 +119,7 @@ impl Default for SimConfig {
             google_any_token_as: None,
             chaos_rate: 0.0,
             chaos_seed: 1,
+            leaves_per_day: false,
         }
     }
 }
@@ -184,6 +188,7 @@ pub(crate) struct State {
     pub(crate) nsubteams: Vec<NSubTeam>,
     pub(crate) labels: Vec<(i64, &'static str)>,
     pub(crate) weeks: BTreeMap<i64, WeekLog>,
+    pub(crate) leaves: crate::leaves::Leaves,
     pub(crate) requests: Vec<RequestRecord>,
     pub(crate) faults: Vec<(String, usize, Fault)>,
     pub(crate) google_tokens: HashMap<String, String>,
@@ -256,7 +261,9 @@ impl State {
             (60, "Deployment"),
             (66, "General"),
         ];
+        let leaves = crate::leaves::Leaves::seeded(config.today, config.seed_from, config.seed_to);
         let mut st = State {
+            leaves,
             config,
             base,
             people,

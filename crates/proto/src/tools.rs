@@ -300,6 +300,48 @@ tools! {
     /// Check whether a project is part of the week log for the week containing
     /// a date, i.e. whether time can be logged on it there.
     CheckPersonWeekProjectExists = "check_person_week_project_exists", title "Can I log on this project that week?", READ_ONLY, CheckPersonWeekProjectExistsArgs => CheckPersonWeekProjectExistsOutput;
+
+    /// List the leave types the user can apply for (leave_type ids for
+    /// leaves_apply), with what else the ERP says (e.g. the approver).
+    LeavesGetChoices = "leaves_get_choices", title "Leave types", READ_ONLY, NoArgs => LeavesGetChoicesOutput;
+
+    /// List the fiscal years leave is counted in, and which one is selected
+    /// (its id is the fiscal_year_id of leaves_get_summary).
+    LeavesGetFiscalYears = "leaves_get_fiscal_years", title "Leave fiscal years", READ_ONLY, NoArgs => LeavesGetFiscalYearsOutput;
+
+    /// The user's leave balance for a fiscal year: days allowed, used, pending,
+    /// encashed and available per leave type, as the ERP reports them.
+    LeavesGetSummary = "leaves_get_summary", title "Leave balance", READ_ONLY, LeavesGetSummaryArgs => LeavesGetSummaryOutput;
+
+    /// The user's approved leave and the holidays of one month, read together.
+    /// If one of the two cannot be read, the other is still returned and
+    /// `warnings` says which is missing.
+    LeavesListMonth = "leaves_list_month", title "Leave and holidays in a month", READ_ONLY, LeavesMonthArgs => LeavesListMonthOutput;
+
+    /// The user's own leave requests touching one month, whatever their status
+    /// (pending, approved, rejected, cancelled).
+    LeavesListMine = "leaves_list_mine", title "My leave requests", READ_ONLY, LeavesMonthArgs => LeavesListMineOutput;
+
+    /// Who in the user's team is on leave now.
+    LeavesListTeam = "leaves_list_team", title "Team members on leave", READ_ONLY, NoArgs => LeavesListTeamOutput;
+
+    /// The user's leave encashments (unused leave days paid out).
+    LeavesListEncashments = "leaves_list_encashments", title "Leave encashments", READ_ONLY, NoArgs => LeavesListEncashmentsOutput;
+
+    /// Apply for leave from start_date to end_date (at most 90 days), or for
+    /// half a day. The request goes to the approver; it is pending until decided.
+    LeavesApply = "leaves_apply", title "Apply for leave", ACTION, LeavesApplyArgs => LeavesApplyOutput,
+        summary |o| format!("applied for leave {} to {}: {}", o.start_date, o.end_date, o.status.as_deref().unwrap_or("sent"));
+
+    /// Cancel one of the user's pending leave requests (its leave_id from
+    /// leaves_list_mine or leaves_apply).
+    LeavesCancel = "leaves_cancel", title "Cancel a leave request", DESTRUCTIVE, LeavesCancelArgs => LeavesCancelOutput,
+        summary |o| format!("cancelled leave {}", o.leave_id);
+
+    /// Ask for unused leave days of one type to be paid out (more than 0, at
+    /// most 90 days).
+    LeavesCreateEncashment = "leaves_create_encashment", title "Encash leave days", ACTION, LeavesCreateEncashmentArgs => LeavesCreateEncashmentOutput,
+        summary |o| format!("asked to encash {} days of leave type {}", o.days, o.leave_type);
 }
 
 // ---------------------------------------------------------------- arguments
@@ -464,6 +506,83 @@ pub struct CheckPersonWeekProjectExistsArgs {
     /// Project name: an exact name, or a part of exactly one project's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_name: Option<String>,
+}
+
+/// Arguments of `leaves_get_summary`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LeavesGetSummaryArgs {
+    /// A fiscal year's id from leaves_get_fiscal_years. Default: the year the ERP has selected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fiscal_year_id: Option<i64>,
+}
+
+/// Arguments of `leaves_list_month` and `leaves_list_mine`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LeavesMonthArgs {
+    /// Four-digit year, e.g. 2026.
+    pub year: i32,
+    /// Month, 1 (January) to 12 (December).
+    pub month: u32,
+}
+
+/// Which half of the day a half-day leave takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HalfDayPeriod {
+    /// The morning.
+    FirstHalf,
+    /// The afternoon.
+    SecondHalf,
+}
+
+impl HalfDayPeriod {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::FirstHalf => "first_half",
+            Self::SecondHalf => "second_half",
+        }
+    }
+}
+
+/// Arguments of `leaves_apply`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LeavesApplyArgs {
+    /// The leave type's id from leaves_get_choices.
+    pub leave_type: i64,
+    /// First day of leave, YYYY-MM-DD.
+    pub start_date: String,
+    /// Last day of leave (inclusive), YYYY-MM-DD; at most 90 days in all.
+    pub end_date: String,
+    /// Why, for the approver; at most 2000 characters.
+    pub reason: String,
+    /// true for half a day (start_date and end_date the same day). Default false.
+    #[serde(default)]
+    pub half_day: bool,
+    /// Which half, with half_day only: first_half or second_half.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub half_day_period: Option<HalfDayPeriod>,
+}
+
+/// Arguments of `leaves_cancel`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LeavesCancelArgs {
+    /// The leave request's id, from leaves_list_mine or leaves_apply.
+    pub leave_id: i64,
+}
+
+/// Arguments of `leaves_create_encashment`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LeavesCreateEncashmentArgs {
+    /// The leave type's id from leaves_get_choices.
+    pub leave_type: i64,
+    /// Days to encash, more than 0 and at most 90.
+    pub days: f64,
 }
 
 // ---------------------------------------------------------------- outputs
@@ -830,5 +949,189 @@ pub struct CheckPersonWeekProjectExistsOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub week_project_id: Option<i64>,
     /// One sentence, e.g. what to do when it does not exist.
+    pub message: String,
+}
+
+/// A leave type.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct LeaveType {
+    /// leave_type for leaves_apply and leaves_create_encashment.
+    pub id: i64,
+    /// Its name, e.g. "Annual".
+    pub name: String,
+}
+
+/// Output of `leaves_get_choices`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct LeavesGetChoicesOutput {
+    /// The leave types.
+    pub leave_types: Vec<LeaveType>,
+    /// The ERP's whole answer (the approver and anything else it sends).
+    pub erp: Value,
+}
+
+/// A fiscal year leave is counted in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct FiscalYear {
+    /// fiscal_year_id for leaves_get_summary.
+    pub id: i64,
+    /// First day, YYYY-MM-DD, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_date: Option<String>,
+    /// Last day, YYYY-MM-DD, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_date: Option<String>,
+}
+
+/// Output of `leaves_get_fiscal_years`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct LeavesGetFiscalYearsOutput {
+    /// The id of the fiscal year the ERP has selected, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selected_fiscal_year: Option<i64>,
+    /// The fiscal years.
+    pub fiscal_years: Vec<FiscalYear>,
+}
+
+/// Output of `leaves_get_summary`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct LeavesGetSummaryOutput {
+    /// The fiscal year summarised.
+    pub fiscal_year_id: i64,
+    /// The ERP's summary, as it sends it (per leave type: total, used, pending, encashed, available).
+    pub summary: Value,
+}
+
+/// Where a leave request stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LeaveState {
+    /// Waiting for the approver.
+    Pending,
+    /// Approved: days off.
+    Approved,
+    /// Refused.
+    Rejected,
+    /// Withdrawn.
+    Cancelled,
+    /// The ERP gave a status this app does not know (see status_text).
+    Other,
+}
+
+/// A leave, as the ERP lists it, read into one shape.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Leave {
+    /// The leave request's id (leave_id for leaves_cancel), when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leave_id: Option<i64>,
+    /// The leave type's name or id, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leave_type: Option<String>,
+    /// First day, YYYY-MM-DD.
+    pub start_date: String,
+    /// Last day (inclusive), YYYY-MM-DD.
+    pub end_date: String,
+    /// true for half a day.
+    pub half_day: bool,
+    /// Which half, for a half day, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub half_day_period: Option<String>,
+    /// Where it stands (approved, when the list holds approved leave only).
+    pub status: LeaveState,
+    /// The ERP's own status label, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_text: Option<String>,
+}
+
+/// A holiday.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Holiday {
+    /// Its name, e.g. "Labour Day".
+    pub name: String,
+    /// First day, YYYY-MM-DD, when the ERP gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    /// Last day, for a holiday of several days.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_date: Option<String>,
+}
+
+/// Output of `leaves_list_month`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct LeavesListMonthOutput {
+    /// The year.
+    pub year: i32,
+    /// The month.
+    pub month: u32,
+    /// The user's approved leave touching the month.
+    pub leaves: Vec<Leave>,
+    /// The month's holidays.
+    pub holidays: Vec<Holiday>,
+    /// What could not be read (empty when both lists loaded).
+    pub warnings: Vec<String>,
+}
+
+/// Output of `leaves_list_mine`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct LeavesListMineOutput {
+    /// The year.
+    pub year: i32,
+    /// The month.
+    pub month: u32,
+    /// The user's leave requests touching the month, every status.
+    pub leaves: Vec<Leave>,
+}
+
+/// Output of `leaves_list_team`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct LeavesListTeamOutput {
+    /// Team members on leave, as the ERP lists them (name, leave type, dates).
+    pub on_leave: Vec<Value>,
+}
+
+/// Output of `leaves_list_encashments`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct LeavesListEncashmentsOutput {
+    /// The encashments, as the ERP lists them.
+    pub encashments: Vec<Value>,
+}
+
+/// Output of `leaves_apply`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct LeavesApplyOutput {
+    /// The new request's id (leave_id for leaves_cancel), when the ERP gave it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leave_id: Option<i64>,
+    /// Its status as the ERP names it, e.g. "Pending".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// First day.
+    pub start_date: String,
+    /// Last day.
+    pub end_date: String,
+    /// One sentence for the user.
+    pub message: String,
+}
+
+/// Output of `leaves_cancel`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct LeavesCancelOutput {
+    /// The cancelled request.
+    pub leave_id: i64,
+    /// One sentence for the user.
+    pub message: String,
+}
+
+/// Output of `leaves_create_encashment`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct LeavesCreateEncashmentOutput {
+    /// The encashment's id, when the ERP gave it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encashment_id: Option<i64>,
+    /// The leave type.
+    pub leave_type: i64,
+    /// Days asked for.
+    pub days: f64,
+    /// One sentence for the user.
     pub message: String,
 }

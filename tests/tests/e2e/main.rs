@@ -16,6 +16,7 @@ mod google;
 mod hardening;
 mod installed;
 mod keychain;
+mod leaves;
 mod network;
 mod props;
 mod sessions;

@@ -17,6 +17,14 @@ fn cases() -> Vec<(&'static str, Value, &'static str)> {
         }
         v
     };
+    let leave = |extra: Value| {
+        let mut v =
+            json!({"leave_type": 1, "start_date": "2026-06-10", "end_date": "2026-06-12", "reason": "Family event"});
+        for (k, val) in extra.as_object().unwrap() {
+            v[k] = val.clone();
+        }
+        v
+    };
     vec![
         ("create_or_update_log", base(json!({"date": "2026-1-7"})), "date must be a date in YYYY-MM-DD form"),
         ("create_or_update_log", base(json!({"date": "20260107"})), "date must be a date in YYYY-MM-DD form"),
@@ -123,6 +131,44 @@ fn cases() -> Vec<(&'static str, Value, &'static str)> {
             "Give either project_id or project_name, not both",
         ),
         ("get_active_projects", json!({"token": "abc"}), "unknown field `token`"),
+        ("leaves_get_summary", json!({"fiscal_year_id": 0}), "fiscal_year_id must be a positive integer"),
+        ("leaves_get_summary", json!({"selected_year": 2026}), "unknown field `selected_year`"),
+        ("leaves_list_month", json!({"year": 2026, "month": 0}), "month must be 1 to 12, got 0"),
+        ("leaves_list_month", json!({"year": 2026}), "missing field `month`"),
+        ("leaves_list_mine", json!({"year": 99999, "month": 1}), "year must be a four-digit year"),
+        ("leaves_list_team", json!({"person": "x"}), "unknown field `person`"),
+        ("leaves_apply", leave(json!({"leave_type": 0})), "leave_type must be a positive integer"),
+        ("leaves_apply", leave(json!({"start_date": "2026-6-10"})), "start_date must be a date in YYYY-MM-DD form"),
+        ("leaves_apply", leave(json!({"end_date": "2026-06-31"})), "end_date is not a real calendar date"),
+        (
+            "leaves_apply",
+            leave(json!({"end_date": "2026-06-09"})),
+            "end_date (2026-06-09) must be on or after start_date (2026-06-10)",
+        ),
+        (
+            "leaves_apply",
+            leave(json!({"end_date": "2026-09-08"})),
+            "end_date: the range spans 91 days; a leave covers at most 90 days",
+        ),
+        ("leaves_apply", leave(json!({"reason": "  "})), "reason must not be empty"),
+        (
+            "leaves_apply",
+            leave(json!({"reason": "r".repeat(2001)})),
+            "reason is 2001 characters long; the limit is 2000",
+        ),
+        ("leaves_apply", leave(json!({"half_day": true})), "half_day_period is needed with half_day"),
+        ("leaves_apply", leave(json!({"half_day_period": "first_half"})), "half_day_period is only for a half day"),
+        (
+            "leaves_apply",
+            leave(json!({"half_day": true, "half_day_period": "first_half"})),
+            "end_date: a half-day leave is one day",
+        ),
+        ("leaves_apply", leave(json!({"half_day_period": "evening"})), "unknown variant `evening`"),
+        ("leaves_cancel", json!({"leave_id": 0}), "leave_id must be a positive integer"),
+        ("leaves_cancel", json!({"leave_id": -3}), "leave_id must be a positive integer"),
+        ("leaves_create_encashment", json!({"leave_type": 1, "days": 0}), "days must be more than 0 and at most 90"),
+        ("leaves_create_encashment", json!({"leave_type": 1, "days": 90.5}), "days must be more than 0 and at most 90"),
+        ("leaves_create_encashment", json!({"leave_type": -1, "days": 2}), "leave_type must be a positive integer"),
         ("whoami", json!({"email": "x@y.z"}), "unknown field `email`"),
     ]
 }

@@ -6,6 +6,7 @@
 //! call obeys (see `router`).
 
 mod admin;
+mod leaves;
 mod reads;
 mod resolve;
 mod writes;
@@ -30,7 +31,17 @@ pub fn router() -> Router {
         .add(t::CreateOrUpdateLog, writes::upsert)
         .add(t::DeleteLog, writes::delete)
         .add(t::FillLogsForDays, writes::fill)
-        .add(t::CompleteWeekLog, writes::complete);
+        .add(t::CompleteWeekLog, writes::complete)
+        .add(t::LeavesGetChoices, leaves::choices)
+        .add(t::LeavesGetFiscalYears, leaves::fiscal_years)
+        .add(t::LeavesGetSummary, leaves::summary)
+        .add(t::LeavesListMonth, leaves::list_month)
+        .add(t::LeavesListMine, leaves::list_mine)
+        .add(t::LeavesListTeam, leaves::list_team)
+        .add(t::LeavesListEncashments, leaves::list_encashments)
+        .add(t::LeavesApply, leaves::apply)
+        .add(t::LeavesCancel, leaves::cancel)
+        .add(t::LeavesCreateEncashment, leaves::encash);
     r.add(a::Status, admin::status)
         .add(a::SignInToken, admin::sign_in_token)
         .add(a::SignInGoogle, admin::sign_in_google)

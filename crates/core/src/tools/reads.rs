@@ -14,7 +14,9 @@ use serde_json::Value;
 
 use super::resolve::{ProjectRef, find_week, load_week, require_week};
 use crate::core::{Asked, SignInStart};
-use crate::dates::{duration, monday_of, parse_date, parse_monday, parse_range, parse_week_starting, value_i64};
+use crate::dates::{
+    duration, monday_of, month_span, parse_date, parse_monday, parse_range, parse_week_starting, value_i64,
+};
 use crate::error::{CoreError, Result};
 use crate::router::{Call, Ctx};
 
@@ -111,27 +113,13 @@ impl TryFrom<GetLogsForDateRangeArgs> for RangeQuery {
 impl TryFrom<GetMonthLogsArgs> for RangeQuery {
     type Error = CoreError;
     fn try_from(a: GetMonthLogsArgs) -> Result<Self> {
-        if !(1..=12).contains(&a.month) {
-            return Err(CoreError::invalid(format!("month must be 1 to 12, got {}.", a.month)));
-        }
-        if !(1970..=2100).contains(&a.year) {
-            return Err(CoreError::invalid(format!(
-                "year must be a four-digit year between 1970 and 2100, got {}.",
-                a.year
-            )));
-        }
-        let start = NaiveDate::from_ymd_opt(a.year, a.month, 1).expect("checked");
-        let next = if a.month == 12 {
-            NaiveDate::from_ymd_opt(a.year + 1, 1, 1)
-        } else {
-            NaiveDate::from_ymd_opt(a.year, a.month + 1, 1)
-        };
-        Ok(Self { start, end: next.expect("checked") - Duration::days(1) })
+        let (start, end) = month_span(a.year, a.month)?;
+        Ok(Self { start, end })
     }
 }
 
 /// The first day of every month `start..=end` touches.
-fn months_of(start: NaiveDate, end: NaiveDate) -> Vec<NaiveDate> {
+pub(super) fn months_of(start: NaiveDate, end: NaiveDate) -> Vec<NaiveDate> {
     let mut months = Vec::new();
     let mut m = NaiveDate::from_ymd_opt(start.year(), start.month(), 1).expect("valid");
     while m <= end {

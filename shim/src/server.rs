@@ -216,11 +216,21 @@ impl ServerHandler for ErpMcp {
             }
         }
         Ok(match result {
-            Ok(value) => CallToolResult::structured(value),
+            Ok(value) => text_as_markdown(CallToolResult::structured(value)),
             Err(e) => CallToolResult::error(vec![ContentBlock::text(e.for_user())]),
         }
         .into())
     }
+}
+
+/// A result that carries its own `markdown` (a table of its numbers) shows
+/// that as its text; the numbers stay in the structured content.
+fn text_as_markdown(mut result: CallToolResult) -> CallToolResult {
+    let markdown = result.structured_content.as_ref().and_then(|v| v.get("markdown")).and_then(|m| m.as_str());
+    if let Some(md) = markdown {
+        result.content = vec![ContentBlock::text(md.to_string())];
+    }
+    result
 }
 
 /// How this call's client can show a link: by its capabilities and era.

@@ -48,6 +48,84 @@ pub struct Config {
     pub ca_file: Option<PathBuf>,
     /// `ERP_HELPER_START_AT_LOGIN`: `Some(true)` on, `Some(false)` off, `None` never chosen.
     pub start_at_login: Option<bool>,
+    /// `ERP_HELPER_WORKING_DAYS` and `ERP_HELPER_HOURS_PER_DAY`: the week `find_missing_logs` expects.
+    pub work_week: WorkWeek,
+}
+
+/// The working week: which weekdays are worked, and how long each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorkWeek {
+    /// Monday first.
+    pub days: [bool; 7],
+    /// Expected time on a working day, in minutes.
+    pub minutes_per_day: u32,
+}
+
+impl Default for WorkWeek {
+    /// Monday to Friday, 8 hours.
+    fn default() -> Self {
+        Self { days: [true, true, true, true, true, false, false], minutes_per_day: 480 }
+    }
+}
+
+const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+impl WorkWeek {
+    /// Whether `d` is a working day.
+    pub fn works_on(&self, d: chrono::NaiveDate) -> bool {
+        use chrono::Datelike;
+        self.days[d.weekday().num_days_from_monday() as usize]
+    }
+
+    /// The working days as `mon`, `tue`…
+    pub fn day_names(&self) -> Vec<String> {
+        WEEKDAYS.iter().zip(self.days).filter(|(_, on)| *on).map(|(n, _)| n.to_string()).collect()
+    }
+
+    /// `mon-fri`, `sun-thu`, `mon,tue,thu` (ranges and lists, any case).
+    pub fn parse_days(value: &str) -> std::result::Result<[bool; 7], String> {
+        const FULL: [&str; 7] = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
+        let index = |name: &str| {
+            let n = name.trim().to_lowercase();
+            (0..7).find(|&i| WEEKDAYS[i] == n || FULL[i] == n)
+        };
+        let mut days = [false; 7];
+        for part in value.split(',').filter(|p| !p.trim().is_empty()) {
+            let (from, to) = part.split_once('-').unwrap_or((part, part));
+            let (Some(a), Some(b)) = (index(from), index(to)) else {
+                return Err(format!(
+                    "{:?} is not a weekday or a range of them (e.g. mon-fri or mon,tue,thu)",
+                    part.trim()
+                ));
+            };
+            let mut i = a;
+            loop {
+                days[i] = true;
+                if i == b {
+                    break;
+                }
+                i = (i + 1) % 7;
+            }
+        }
+        if !days.contains(&true) {
+            return Err("no working day given".into());
+        }
+        Ok(days)
+    }
+
+    fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let mut week = Self::default();
+        if let Some(v) = get("ERP_HELPER_WORKING_DAYS") {
+            week.days = Self::parse_days(&v).map_err(|e| CoreError::Config(format!("ERP_HELPER_WORKING_DAYS: {e}")))?;
+        }
+        if let Some(v) = get("ERP_HELPER_HOURS_PER_DAY") {
+            let hours = v.parse::<f64>().ok().filter(|h| h.is_finite() && *h > 0.0 && *h <= 24.0).ok_or_else(|| {
+                CoreError::Config(format!("ERP_HELPER_HOURS_PER_DAY must be more than 0 and at most 24, got {v:?}"))
+            })?;
+            week.minutes_per_day = (hours * 60.0).round() as u32;
+        }
+        Ok(week)
+    }
 }
 
 /// The settings a user may keep in the settings file: its key, and what it is.
@@ -67,6 +145,8 @@ pub const SETTINGS: &[(&str, &str)] = &[
         "erp_helper_start_at_login",
         "on or off: start the tray app at login (on after the first sign-in unless turned off)",
     ),
+    ("erp_helper_working_days", "the days you work, for find_missing_logs, e.g. mon-fri (the default) or sun-thu"),
+    ("erp_helper_hours_per_day", "the hours a working day should have, for find_missing_logs (default 8)"),
 ];
 
 /// The settings file, `settings.json` in the config directory: a JSON object
@@ -233,7 +313,9 @@ impl Config {
                 return Err(CoreError::Config(format!("ERP_HELPER_START_AT_LOGIN must be on or off, got {other:?}")));
             }
         };
+        let work_week = WorkWeek::from_lookup(get)?;
         Ok(Self {
+            work_week,
             api_base,
             web_url,
             config_dir,
@@ -360,6 +442,31 @@ mod tests {
         let c = Config::from_lookup(lookup(&[("ERP_HELPER_CONFIG_DIR", "/c"), ("ERP_HELPER_DATA_DIR", "/d")])).unwrap();
         assert_eq!(c.api_base.as_str(), DEFAULT_API_BASE);
         assert_eq!(c.web_url.as_str(), "https://erp.arbisoft.com/");
+    }
+
+    #[test]
+    fn the_working_week_is_mon_to_fri_8_h_unless_set() {
+        const BASE: [(&str, &str); 2] = [("ERP_HELPER_CONFIG_DIR", "/c"), ("ERP_HELPER_DATA_DIR", "/d")];
+        let base = BASE;
+        let c = Config::from_lookup(lookup(&BASE)).unwrap();
+        assert_eq!(c.work_week, WorkWeek::default());
+        assert_eq!(c.work_week.day_names(), ["mon", "tue", "wed", "thu", "fri"]);
+        let week = |v: &'static str| {
+            let pairs: &'static [(&str, &str)] =
+                Box::leak(Box::new([base[0], base[1], ("ERP_HELPER_WORKING_DAYS", v)]));
+            Config::from_lookup(lookup(pairs)).map(|c| c.work_week.day_names())
+        };
+        assert_eq!(week("sun-thu").unwrap(), ["mon", "tue", "wed", "thu", "sun"]);
+        assert_eq!(week("Monday, wed,FRI").unwrap(), ["mon", "wed", "fri"]);
+        assert!(week("mon-funday").unwrap_err().to_string().contains("\"mon-funday\" is not a weekday"));
+        assert!(week(",").is_err());
+        let hours = |v: &'static str| {
+            let pairs: &'static [(&str, &str)] =
+                Box::leak(Box::new([base[0], base[1], ("ERP_HELPER_HOURS_PER_DAY", v)]));
+            Config::from_lookup(lookup(pairs)).map(|c| c.work_week.minutes_per_day)
+        };
+        assert_eq!(hours("7.5").unwrap(), 450);
+        assert!(hours("0").is_err() && hours("25").is_err() && hours("eight").is_err());
     }
 
     #[test]

@@ -169,7 +169,7 @@ fn leaves(
 ) -> Result<(u16, Value), ApiError> {
     let year = query.get("year").and_then(|y| y.parse::<i32>().ok());
     let month = query.get("month").and_then(|m| m.parse::<u32>().ok());
-    let per_day = st.config.leaves_per_day;
+    let (per_day, every_status) = (st.config.leaves_per_day, st.config.month_leaves_every_status);
     let l = &mut st.leaves;
     match (method, rest.split('/').collect::<Vec<_>>().as_slice()) {
         (&Method::GET, ["leaves", "choices", "get", ""]) => Ok((200, l.choices())),
@@ -178,7 +178,7 @@ fn leaves(
             l.summary(person, query.get("selected_year")).map(|v| (200, v))
         }
         (&Method::GET, ["leaves", "person", "month_leaves", ""]) => {
-            l.month_leaves(person, year, month, per_day).map(|v| (200, v))
+            l.month_leaves(person, (year, month), per_day, every_status).map(|v| (200, v))
         }
         (&Method::GET, ["leaves", "holiday_records", ""]) => l.holiday_records(year, month).map(|v| (200, v)),
         (&Method::GET, ["leaves", "list", ""]) => l.list(person, year, month).map(|v| (200, v)),

@@ -237,19 +237,19 @@ impl Leaves {
         }
     }
 
-    /// Approved leaves touching the month: whole records, or one item per day.
+    /// Approved leaves (or, `every_status`, all) touching the month: whole
+    /// records, or one item per day.
     pub(crate) fn month_leaves(
         &self,
         person: &SimPerson,
-        year: Option<i32>,
-        month: Option<u32>,
+        (year, month): (Option<i32>, Option<u32>),
         per_day: bool,
+        every_status: bool,
     ) -> Result<Value, ApiError> {
         let (first, last) = Self::month_query(year, month)?;
-        let approved = self
-            .leaves
-            .iter()
-            .filter(|l| l.person_id == person.id && l.status == LeaveStatus::Approved && l.overlaps(first, last));
+        let approved = self.leaves.iter().filter(|l| {
+            l.person_id == person.id && (every_status || l.status == LeaveStatus::Approved) && l.overlaps(first, last)
+        });
         if !per_day {
             return Ok(Value::Array(approved.map(|l| self.record(l)).collect()));
         }
@@ -257,7 +257,11 @@ impl Leaves {
         for l in approved {
             let mut d = l.start.max(first);
             while d <= l.end.min(last) {
-                items.push(json!({"id": l.id, "date": d.to_string(), "half_day": l.half_day_period.is_some()}));
+                let mut item = json!({"id": l.id, "date": d.to_string(), "half_day": l.half_day_period.is_some()});
+                if every_status {
+                    item["status_text"] = json!(l.status.text());
+                }
+                items.push(item);
                 d += Days::days(1);
             }
         }

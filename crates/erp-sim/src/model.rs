@@ -79,6 +79,9 @@ pub struct SimConfig {
     /// `leaves/person/month_leaves/` answers one `{"id","date"}` item per leave
     /// day (the contract's fixture) instead of one record spanning the days.
     pub leaves_per_day: bool,
+    /// `leaves/person/month_leaves/` lists leave of every status (each with its
+    /// `status_text`), not only approved leave: the other reading of the contract.
+    pub month_leaves_every_status: bool,
 }
 
 /// The faults `chaos_rate` draws from, each as likely as the others.
@@ -120,6 +123,7 @@ impl Default for SimConfig {
             chaos_rate: 0.0,
             chaos_seed: 1,
             leaves_per_day: false,
+            month_leaves_every_status: false,
         }
     }
 }

@@ -301,6 +301,17 @@ tools! {
     /// a date, i.e. whether time can be logged on it there.
     CheckPersonWeekProjectExists = "check_person_week_project_exists", title "Can I log on this project that week?", READ_ONLY, CheckPersonWeekProjectExistsArgs => CheckPersonWeekProjectExistsOutput;
 
+    /// Find the working days in a range (at most 366 days) with less time
+    /// logged than expected: each working day (the app's setting, Monday to
+    /// Friday by default) should have the day's hours (8 by default), except
+    /// holidays and approved leave (a half-day leave halves the day). Days after
+    /// today are not counted. Returns the short days with what is missing, and totals.
+    FindMissingLogs = "find_missing_logs", title "Find missing time logs", READ_ONLY, FindMissingLogsArgs => FindMissingLogsOutput;
+
+    /// Total the time logged in a range (at most 366 days) by project, label,
+    /// day or week: numbers in the structured result, a markdown table in the text.
+    SummarizeLogs = "summarize_logs", title "Summarize time logs", READ_ONLY, SummarizeLogsArgs => SummarizeLogsOutput;
+
     /// List the leave types the user can apply for (leave_type ids for
     /// leaves_apply), with what else the ERP says (e.g. the approver).
     LeavesGetChoices = "leaves_get_choices", title "Leave types", READ_ONLY, NoArgs => LeavesGetChoicesOutput;
@@ -506,6 +517,42 @@ pub struct CheckPersonWeekProjectExistsArgs {
     /// Project name: an exact name, or a part of exactly one project's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_name: Option<String>,
+}
+
+/// Arguments of `find_missing_logs`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FindMissingLogsArgs {
+    /// First day, YYYY-MM-DD.
+    pub start_date: String,
+    /// Last day (inclusive), YYYY-MM-DD; at most 366 days after start_date.
+    pub end_date: String,
+}
+
+/// How `summarize_logs` groups the time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupBy {
+    /// One row per project.
+    Project,
+    /// One row per label (time category).
+    Label,
+    /// One row per day with time.
+    Day,
+    /// One row per week (by its Monday).
+    Week,
+}
+
+/// Arguments of `summarize_logs`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SummarizeLogsArgs {
+    /// First day, YYYY-MM-DD.
+    pub start_date: String,
+    /// Last day (inclusive), YYYY-MM-DD; at most 366 days after start_date.
+    pub end_date: String,
+    /// project, label, day or week.
+    pub group_by: GroupBy,
 }
 
 /// Arguments of `leaves_get_summary`.
@@ -1134,4 +1181,103 @@ pub struct LeavesCreateEncashmentOutput {
     pub days: f64,
     /// One sentence for the user.
     pub message: String,
+}
+
+/// A working day with less time than expected.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ShortDay {
+    /// The day, YYYY-MM-DD.
+    pub date: String,
+    /// Its weekday, e.g. "Tuesday".
+    pub weekday: String,
+    /// Time it should have.
+    pub expected: Duration,
+    /// Time logged.
+    pub logged: Duration,
+    /// expected minus logged.
+    pub missing: Duration,
+    /// Why the expectation is what it is, e.g. "half-day leave", or "no week log".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// A day nothing is expected on although it is a working day.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct DayOff {
+    /// The day, YYYY-MM-DD.
+    pub date: String,
+    /// e.g. "holiday: Labour Day", "leave", "half-day leave".
+    pub reason: String,
+}
+
+/// Totals of `find_missing_logs`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct GapTotals {
+    /// Working days counted (holidays and whole leave days left out).
+    pub working_days: u32,
+    /// Days with time missing.
+    pub short_days: u32,
+    /// Time expected in all.
+    pub expected: Duration,
+    /// Time logged on the counted days.
+    pub logged: Duration,
+    /// Time missing in all (the short days' sum).
+    pub missing: Duration,
+}
+
+/// Output of `find_missing_logs`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct FindMissingLogsOutput {
+    /// First day asked for.
+    pub start_date: String,
+    /// Last day asked for.
+    pub end_date: String,
+    /// Last day counted (end_date, or today when end_date is later).
+    pub counted_until: String,
+    /// Hours a working day should have (the app's setting).
+    pub hours_per_day: f64,
+    /// The working weekdays (the app's setting), e.g. ["mon", …, "fri"].
+    pub working_days: Vec<String>,
+    /// The short days, oldest first.
+    pub short_days: Vec<ShortDay>,
+    /// Working days off: holidays and approved leave.
+    pub days_off: Vec<DayOff>,
+    /// Totals.
+    pub totals: GapTotals,
+    /// One sentence, e.g. "3 days are short by 12 h in all."
+    pub message: String,
+    /// What could not be read (holidays or leave), so the result may count a day off as short.
+    pub warnings: Vec<String>,
+}
+
+/// One row of `summarize_logs`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SummaryRow {
+    /// The project's full name, the label's name, the day or the week's Monday.
+    pub key: String,
+    /// Time, in decimal hours rounded to 2 places.
+    pub hours: f64,
+    /// Time, in minutes.
+    pub minutes: i64,
+    /// Day entries counted.
+    pub entries: u32,
+}
+
+/// Output of `summarize_logs`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SummarizeLogsOutput {
+    /// First day.
+    pub start_date: String,
+    /// Last day.
+    pub end_date: String,
+    /// How the rows are grouped.
+    pub group_by: GroupBy,
+    /// The rows: most time first for project and label, in date order for day and week.
+    pub rows: Vec<SummaryRow>,
+    /// Time in all, decimal hours.
+    pub total_hours: f64,
+    /// Time in all, minutes.
+    pub total_minutes: i64,
+    /// The same as a markdown table (what the text of the result shows).
+    pub markdown: String,
 }

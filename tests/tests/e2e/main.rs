@@ -21,6 +21,7 @@ mod network;
 mod props;
 mod sessions;
 mod soak;
+mod spans;
 mod tools;
 mod tray;
 mod validation;

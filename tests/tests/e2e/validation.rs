@@ -131,6 +131,23 @@ fn cases() -> Vec<(&'static str, Value, &'static str)> {
             "Give either project_id or project_name, not both",
         ),
         ("get_active_projects", json!({"token": "abc"}), "unknown field `token`"),
+        (
+            "find_missing_logs",
+            json!({"start_date": "2026-01-01", "end_date": "2027-01-02"}),
+            "end_date: the range spans 367 days; the most is 366",
+        ),
+        (
+            "find_missing_logs",
+            json!({"start_date": "2026-02-01", "end_date": "2026-01-31"}),
+            "end_date (2026-01-31) must be on or after start_date (2026-02-01)",
+        ),
+        ("find_missing_logs", json!({"start_date": "2026-02-01"}), "missing field `end_date`"),
+        ("summarize_logs", json!({"start_date": "2026-01-01", "end_date": "2026-01-31"}), "missing field `group_by`"),
+        (
+            "summarize_logs",
+            json!({"start_date": "2026-01-01", "end_date": "2026-1-31", "group_by": "day"}),
+            "end_date must be a date in YYYY-MM-DD form",
+        ),
         ("leaves_get_summary", json!({"fiscal_year_id": 0}), "fiscal_year_id must be a positive integer"),
         ("leaves_get_summary", json!({"selected_year": 2026}), "unknown field `selected_year`"),
         ("leaves_list_month", json!({"year": 2026, "month": 0}), "month must be 1 to 12, got 0"),

@@ -9,6 +9,7 @@ mod admin;
 mod leaves;
 mod reads;
 mod resolve;
+mod spans;
 mod writes;
 
 use erp_proto::admin as a;
@@ -32,6 +33,8 @@ pub fn router() -> Router {
         .add(t::DeleteLog, writes::delete)
         .add(t::FillLogsForDays, writes::fill)
         .add(t::CompleteWeekLog, writes::complete)
+        .add(t::FindMissingLogs, spans::find_missing)
+        .add(t::SummarizeLogs, spans::summarize)
         .add(t::LeavesGetChoices, leaves::choices)
         .add(t::LeavesGetFiscalYears, leaves::fiscal_years)
         .add(t::LeavesGetSummary, leaves::summary)

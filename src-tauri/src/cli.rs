@@ -80,8 +80,12 @@ enum Verb {
         #[command(subcommand)]
         action: Option<SettingsAction>,
         /// Start the tray app when you log in (the tray's "Start at login").
-        #[arg(long, value_name = "on|off", value_parser = ["on", "off"], conflicts_with = "ca_file")]
+        #[arg(long, value_name = "on|off", value_parser = ["on", "off"], conflicts_with_all = ["ca_file", "read_only"])]
         start_at_login: Option<String>,
+        /// Read-only mode: assistants may read your logs but not change them
+        /// (the tray's "Read-only"). Takes effect at once in a running app.
+        #[arg(long, value_name = "on|off", value_parser = ["on", "off"], conflicts_with = "ca_file")]
+        read_only: Option<String>,
         /// A PEM file of extra certificate authorities to trust, for a company
         /// network that inspects HTTPS ('' removes it). Checked before it is kept.
         #[arg(long, value_name = "PATH")]
@@ -338,6 +342,26 @@ async fn start_at_login_main(on: bool) -> anyhow::Result<i32> {
     Ok(0)
 }
 
+/// `settings --read-only on|off`: through the running app (at once, its tray's
+/// check mark follows), else in the settings file for the next start.
+async fn read_only_main(on: bool) -> anyhow::Result<i32> {
+    let now = match connect().await {
+        Ok(conn) => {
+            let v = conn.call::<admin::ReadOnly>(&admin::ReadOnlyArgs { on }).await;
+            v.map_err(|e| anyhow::anyhow!("{e}"))?.on
+        }
+        Err(_) => {
+            let dir = erp_core::Config::from_env()?.config_dir;
+            erp_core::config::SettingsFile::load(&dir)?
+                .set(erp_core::config::READ_ONLY_SETTING, Some(if on { "on" } else { "off" }))?;
+            on
+        }
+    };
+    let what = if now { "on (assistants can read, not change, your logs)" } else { "off" };
+    println!("Read-only mode: {what}.");
+    Ok(0)
+}
+
 /// `settings --ca-file PATH`: the file must hold certificates; kept by its absolute path.
 async fn ca_file_main(path: &std::path::Path) -> anyhow::Result<i32> {
     let value = if path.as_os_str().is_empty() {
@@ -473,6 +497,7 @@ async fn verb_main(verb: Verb) -> anyhow::Result<i32> {
     // The settings and host configs are files: no app needed.
     let conn = match verb {
         Verb::Settings { start_at_login: Some(on), .. } => return start_at_login_main(on == "on").await,
+        Verb::Settings { read_only: Some(on), .. } => return read_only_main(on == "on").await,
         Verb::Settings { ca_file: Some(path), .. } => return ca_file_main(&path).await,
         Verb::Settings { action, .. } => return settings_main(action.unwrap_or(SettingsAction::Show)).await,
         Verb::Connect { host, mcpb: Some(out), .. } => return mcpb_main(host, &out),
@@ -503,6 +528,9 @@ async fn verb_main(verb: Verb) -> anyhow::Result<i32> {
                 if s.demo { " — demo mode" } else { "" }
             );
             println!("ERP: {}", s.erp_api_url);
+            if s.read_only {
+                println!("Read-only mode: on (tools that change the ERP are refused).");
+            }
             print_session(&s.session);
             print_allowlist(&s.allowlist);
             println!("Connected apps: {}", s.clients.len());

@@ -20,6 +20,9 @@ const SCRUBBED: &[&str] = &[
     "ERP_API_BASE_URL",
     "ERP_HELPER_CA_FILE",
     "ERP_HELPER_START_AT_LOGIN",
+    "ERP_HELPER_READ_ONLY",
+    "ERP_HELPER_WORKING_DAYS",
+    "ERP_HELPER_HOURS_PER_DAY",
     // A proxy of the developer's (or CI's) would carry, or refuse, the tests' calls.
     "HTTPS_PROXY",
     "https_proxy",

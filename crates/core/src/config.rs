@@ -48,6 +48,8 @@ pub struct Config {
     pub ca_file: Option<PathBuf>,
     /// `ERP_HELPER_START_AT_LOGIN`: `Some(true)` on, `Some(false)` off, `None` never chosen.
     pub start_at_login: Option<bool>,
+    /// `ERP_HELPER_READ_ONLY`: tools that change the ERP are refused (at start; the tray can change it).
+    pub read_only: bool,
     /// `ERP_HELPER_WORKING_DAYS` and `ERP_HELPER_HOURS_PER_DAY`: the week `find_missing_logs` expects.
     pub work_week: WorkWeek,
 }
@@ -128,6 +130,9 @@ impl WorkWeek {
     }
 }
 
+/// The settings key of read-only mode.
+pub const READ_ONLY_SETTING: &str = "erp_helper_read_only";
+
 /// The settings a user may keep in the settings file: its key, and what it is.
 /// Each is also an environment variable, the key in capitals, which wins.
 pub const SETTINGS: &[(&str, &str)] = &[
@@ -145,6 +150,7 @@ pub const SETTINGS: &[(&str, &str)] = &[
         "erp_helper_start_at_login",
         "on or off: start the tray app at login (on after the first sign-in unless turned off)",
     ),
+    ("erp_helper_read_only", "on or off: assistants may read your logs but not change them (default off)"),
     ("erp_helper_working_days", "the days you work, for find_missing_logs, e.g. mon-fri (the default) or sun-thu"),
     ("erp_helper_hours_per_day", "the hours a working day should have, for find_missing_logs (default 8)"),
 ];
@@ -314,7 +320,15 @@ impl Config {
             }
         };
         let work_week = WorkWeek::from_lookup(get)?;
+        let read_only = match get("ERP_HELPER_READ_ONLY").as_deref() {
+            None | Some("off") => false,
+            Some("on") => true,
+            Some(other) => {
+                return Err(CoreError::Config(format!("ERP_HELPER_READ_ONLY must be on or off, got {other:?}")));
+            }
+        };
         Ok(Self {
+            read_only,
             work_week,
             api_base,
             web_url,

@@ -48,6 +48,7 @@ struct Services {
     ui: Arc<dyn SignInUi>,
     prompter: Prompter,
     quit: CancellationToken,
+    read_only: std::sync::atomic::AtomicBool,
 }
 
 /// Cheap, cloneable handle on the core.
@@ -79,6 +80,7 @@ impl CoreHandle {
         let prompter = Prompter::new(sign_in.clone(), sessions.clone(), sign_in_ui.clone());
         Ok(Self(Arc::new(Services {
             audit: AuditLog::new(&config.data_dir),
+            read_only: config.read_only.into(),
             config,
             erp,
             sessions,
@@ -104,6 +106,25 @@ impl CoreHandle {
     /// Tell the user (a desktop notification in the tray app).
     pub fn notify(&self, summary: &str, body: &str) {
         self.0.ui.notify(summary, body);
+    }
+
+    /// Whether tools that change the ERP are refused.
+    pub fn read_only(&self) -> bool {
+        self.0.read_only.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Turn read-only mode on or off now, and keep the choice in the settings file.
+    pub async fn set_read_only(&self, on: bool) -> Result<erp_proto::admin::ReadOnlyView> {
+        let dir = self.0.config.config_dir.clone();
+        crate::fsutil::off_runtime(move || {
+            let mut file = crate::config::SettingsFile::load(&dir)?;
+            file.set(crate::config::READ_ONLY_SETTING, Some(if on { "on" } else { "off" }))
+        })
+        .await?;
+        self.0.read_only.store(on, std::sync::atomic::Ordering::SeqCst);
+        tracing::info!(on, "read-only mode");
+        self.0.ui.read_only_changed();
+        Ok(erp_proto::admin::ReadOnlyView { on })
     }
 
     /// Turn start at login on or off, as the user chose (kept in the settings file).
@@ -202,6 +223,7 @@ impl CoreHandle {
             signed_in_via: view.signed_in_via,
             authorized,
             erp_url: self.0.config.web_url.to_string(),
+            read_only: self.read_only(),
         }
     }
 
@@ -215,6 +237,7 @@ impl CoreHandle {
             allowlist: self.0.allowlist.view(),
             clients: self.0.clients.connected(),
             demo: self.0.sign_in.is_demo(),
+            read_only: self.read_only(),
         }
     }
 

@@ -135,6 +135,12 @@ pub enum CoreError {
         /// What was opened, or what to do instead.
         opened: String,
     },
+    /// Read-only mode refused a tool that changes the ERP.
+    #[error("{tool} changes the ERP, and ERP Helper is in read-only mode")]
+    ReadOnlyMode {
+        /// The refused tool.
+        tool: &'static str,
+    },
     /// The account is not on the allowlist.
     #[error("{email} is not authorized")]
     NotAuthorized {
@@ -359,6 +365,14 @@ impl From<&CoreError> for RpcError {
                 let code = RpcError::from(cause.as_ref()).code;
                 RpcError::new(code, format!("{lead} {opened}")).with_sign_in_url(SIGN_IN_LINK)
             }
+            E::ReadOnlyMode { tool } => RpcError::new(
+                ErrorCode::ReadOnlyMode,
+                format!(
+                    "{tool} changes the ERP, and ERP Helper is in read-only mode: assistants can read your logs, \
+                     not change them. Nothing was sent to the ERP. To allow changes, untick \"Read-only\" in the \
+                     ERP Helper tray menu or run `erp-helper settings --read-only off`."
+                ),
+            ),
             E::NotAuthorized { email } => RpcError::new(
                 ErrorCode::NotAuthorized,
                 format!(

@@ -65,6 +65,8 @@ pub trait SignInUi: Send + Sync + 'static {
     /// Something the user may want to hear about while away from the app's
     /// windows (the tray app shows a desktop notification).
     fn notify(&self, _summary: &str, _body: &str) {}
+    /// Read-only mode was turned on or off (the tray updates its check mark).
+    fn read_only_changed(&self) {}
 }
 
 /// The headless app's [`SignInUi`]: it has no windows (Google still opens

@@ -18,6 +18,9 @@
 //!    between weeks), and reports what was saved;
 //! 6. the error-to-wire mapping, logged once per failure.
 //!
+//! Read-only mode (a setting the tray can change) sits between 1 and 3: a tool
+//! that would write as the user is refused there, before any session or ERP.
+//!
 //! A handler with the wrong argument or output type does not compile.
 //! Not here: framing (see `ipc`), what each method does (see `tools`).
 
@@ -237,6 +240,10 @@ where
     let audited = C::AS_USER && !M::HINTS.read_only;
     let audit_args = audited.then(|| params.clone());
     let checked = A::try_from(parse::<M::Args>(params)?)?;
+    // Read-only mode: a tool that would change the ERP goes no further.
+    if M::SCOPE == Scope::Tool && audited && call.core.read_only() {
+        return Err(CoreError::ReadOnlyMode { tool: M::NAME });
+    }
     let (user, result) = match C::from_call(&call) {
         Ok(ctx) => {
             let user = ctx.user().unwrap_or_default().to_string();

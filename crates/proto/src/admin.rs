@@ -92,6 +92,9 @@ admin! {
     Disconnect = "app_disconnect", DESTRUCTIVE, DisconnectArgs => NoArgs;
     /// Turn start at login on or off (the tray's check mark follows).
     StartAtLogin = "app_start_at_login", IDEMPOTENT, StartAtLoginArgs => StartAtLoginView;
+    /// Turn read-only mode on or off: while on, tools that change the ERP are
+    /// refused (kept in the settings file; the tray's check mark follows).
+    ReadOnly = "app_read_only", IDEMPOTENT, ReadOnlyArgs => ReadOnlyView;
     /// Quit the app.
     Quit = "app_quit", ACTION, NoArgs => NoArgs;
 }
@@ -134,6 +137,21 @@ pub struct StartAtLoginArgs {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct StartAtLoginView {
     /// The entry is there.
+    pub on: bool,
+}
+
+/// Arguments of `app_read_only`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReadOnlyArgs {
+    /// On or off.
+    pub on: bool,
+}
+
+/// Output of `app_read_only`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ReadOnlyView {
+    /// Read-only mode is on: assistants can read, not write.
     pub on: bool,
 }
 
@@ -269,6 +287,9 @@ pub struct StatusOutput {
     pub clients: Vec<ConnectedClient>,
     /// true when the app runs against its embedded simulator.
     pub demo: bool,
+    /// Read-only mode: tools that change the ERP are refused.
+    #[serde(default)]
+    pub read_only: bool,
 }
 
 /// Arguments of `app_audit`.

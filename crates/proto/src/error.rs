@@ -29,6 +29,8 @@ pub enum ErrorCode {
     Cancelled,
     /// The client was set up for another ERP than the app serves.
     OtherErp,
+    /// The app is in read-only mode: tools that change the ERP are refused.
+    ReadOnlyMode,
     /// A bug or an unexpected state in the app; details are in the app's log.
     Internal,
 }
@@ -47,6 +49,7 @@ impl ErrorCode {
             Self::VersionMismatch => "version_mismatch",
             Self::Cancelled => "cancelled",
             Self::OtherErp => "other_erp",
+            Self::ReadOnlyMode => "read_only_mode",
             Self::Internal => "internal",
         }
     }

@@ -662,6 +662,10 @@ pub struct WhoamiOutput {
     pub authorized: Option<bool>,
     /// The ERP web address the app talks to.
     pub erp_url: String,
+    /// Read-only mode: the user lets assistants read, not change, the logs;
+    /// the tools that write are refused.
+    #[serde(default)]
+    pub read_only: bool,
     /// When not signed in: the link that starts a sign-in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sign_in_url: Option<String>,

@@ -145,6 +145,11 @@ impl SignInUi for GuiSignIn {
         notify(&self.0, summary, body);
     }
 
+    fn read_only_changed(&self) {
+        let app = self.0.clone();
+        let _ = self.0.run_on_main_thread(move || tray::refresh_now(&app));
+    }
+
     fn set_start_at_login(&self, on: bool) -> erp_core::Result<()> {
         use tauri_plugin_autostart::ManagerExt;
         erp_core::login_item::prepare()?;

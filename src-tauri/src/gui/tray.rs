@@ -49,6 +49,7 @@ fn menu(app: &AppHandle, core: &CoreHandle) -> tauri::Result<Menu<Wry>> {
             &connected,
             &connect,
             &MenuItem::with_id(app, "activity", "Activity…", true, None::<&str>)?,
+            &CheckMenuItem::with_id(app, "read-only", READ_ONLY_LABEL, true, core.read_only(), None::<&str>)?,
             &PredefinedMenuItem::separator(app)?,
             &CheckMenuItem::with_id(app, "start-at-login", "Start at login", true, starts_at_login(app), None::<&str>)?,
             &MenuItem::with_id(app, "open-logs", "Open logs", true, None::<&str>)?,
@@ -107,6 +108,20 @@ fn toggle_host(app: &AppHandle, id: &str) {
     if let Some(tray) = app.tray_by_id(TRAY_ID) {
         refresh(app, &tray);
     }
+}
+
+/// The read-only mode item.
+const READ_ONLY_LABEL: &str = "Read-only (assistants make no changes)";
+
+/// A click on the read-only item: the other way round, kept in the settings.
+fn toggle_read_only(app: &AppHandle) {
+    let core = app.state::<CoreHandle>().inner().clone();
+    let on = !core.read_only();
+    tauri::async_runtime::spawn(async move {
+        if let Err(e) = core.set_read_only(on).await {
+            tracing::warn!(error = %e, "could not change read-only mode");
+        }
+    });
 }
 
 /// Whether the login entry is there (tauri-plugin-autostart's view of it).
@@ -204,6 +219,7 @@ fn on_menu(app: &AppHandle, id: &str) {
         "allowlist" => super::open_window(app, "allowlist", ""),
         "activity" => super::open_window(app, "activity", ""),
         "start-at-login" => toggle_start_at_login(app),
+        "read-only" => toggle_read_only(app),
         "open-logs" => open_logs(&core),
         "copy-diagnostics" => copy_diagnostics(app),
         "quit" => app.exit(0),

@@ -3,6 +3,7 @@
 //! client, erp-sim, the desktop app under Xvfb. The harness in `erp_e2e`
 //! owns every test's environment (config, data, socket, HOME).
 
+mod access;
 mod autostart;
 mod chat;
 mod cli;

@@ -145,6 +145,7 @@ async fn tray_menu_over_dbus_follows_the_session_and_opens_the_login_window() {
     .await;
 
     start_at_login_follows_the_tray_item_and_the_cli(&desk, &name, &menu).await;
+    read_only_follows_the_tray_item(&desk, &name, &menu).await;
     s.end().await;
     desk.quit_app().await;
 }
@@ -187,6 +188,30 @@ async fn start_at_login_follows_the_tray_item_and_the_cli(desk: &Desktop, name: 
     let on = desk.launch(&["settings", "--start-at-login", "on"]);
     assert!(String::from_utf8_lossy(&on.stdout).contains("Start at login: on."), "{on:?}");
     check(true).await;
+}
+
+/// "Read-only (assistants make no changes)": a click turns it on at once (the
+/// app refuses writes, the choice is kept), the check mark follows, and
+/// `erp-helper settings --read-only off` clears both.
+async fn read_only_follows_the_tray_item(desk: &Desktop, name: &str, menu: &str) {
+    const ITEM: &str = "Read-only (assistants make no changes)";
+    let checked = async |want: bool| {
+        eventually(&format!("read-only {want}"), 15, async || {
+            (toggled(&layout(desk, name, menu), ITEM)? == want).then_some(())
+        })
+        .await
+    };
+    checked(false).await;
+    click(desk, name, menu, ITEM);
+    checked(true).await;
+    let c = desk.client().await;
+    let status = c.call::<admin::Status>(&erp_proto::tools::NoArgs {}).await.unwrap();
+    assert!(status.read_only);
+    let settings = std::fs::read_to_string(desk.dir.path().join("config/settings.json")).unwrap_or_default();
+    assert!(settings.contains("\"erp_helper_read_only\": \"on\""), "{settings}");
+    let off = desk.launch(&["settings", "--read-only", "off"]);
+    assert!(String::from_utf8_lossy(&off.stdout).contains("Read-only mode: off."), "{off:?}");
+    checked(false).await;
 }
 
 /// The desktop's notifications, as its notification server receives them.

@@ -66,6 +66,10 @@ pub(super) async fn disconnect(call: Call, a: DisconnectArgs) -> Result<NoArgs> 
     }
 }
 
+pub(super) async fn read_only(call: Call, a: erp_proto::admin::ReadOnlyArgs) -> Result<erp_proto::admin::ReadOnlyView> {
+    call.core.set_read_only(a.on).await
+}
+
 pub(super) async fn start_at_login(call: Call, a: StartAtLoginArgs) -> Result<StartAtLoginView> {
     call.core.set_start_at_login(a.on).await
 }

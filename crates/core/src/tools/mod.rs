@@ -58,6 +58,7 @@ pub fn router() -> Router {
         .add(a::ProbeErp, admin::probe_erp)
         .add(a::Disconnect, admin::disconnect)
         .add(a::StartAtLogin, admin::start_at_login)
+        .add(a::ReadOnly, admin::read_only)
         .add(a::Quit, admin::quit);
     r
 }

@@ -445,6 +445,58 @@ fn main() -> anyhow::Result<()> {
         format!("budget ≤ 3/week; older pattern {}", old.1),
     ));
 
+    // 3b. A past month read whole at 50 ms ERP latency: its gaps and its summary,
+    // each in a fixed number of requests (week list, one detail per week, and
+    // for the gaps the month's leave and holidays).
+    let mut m = Mcp::spawn(&a.shim, &shim_env);
+    m.initialize();
+    let today = chrono::Utc::now().date_naive();
+    let this_month = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).unwrap();
+    let last = this_month.pred_opt().unwrap();
+    let first = NaiveDate::from_ymd_opt(last.year(), last.month(), 1).unwrap();
+    let span = json!({"start_date": first.to_string(), "end_date": last.to_string()});
+    let mut read_month = |tool: &str, args: Value| {
+        let (mut walls, mut requests) = (vec![], 0);
+        for _ in 0..5 {
+            let before = sim.request_count();
+            let t = Instant::now();
+            id += 1;
+            let r = m.call(id, tool, args.clone());
+            assert!(r["result"]["structuredContent"].is_object(), "{tool}: {r}");
+            walls.push(ms(t.elapsed()));
+            requests = sim.request_count() - before;
+        }
+        (stats(&walls), requests)
+    };
+    let (gaps, gaps_requests) = read_month("find_missing_logs", span.clone());
+    let mut by_project = span.clone();
+    by_project["group_by"] = json!("project");
+    let (summary, summary_requests) = read_month("summarize_logs", by_project);
+    m.close();
+    let weeks_in_month = {
+        let monday = first - chrono::Duration::days(first.weekday().num_days_from_monday() as i64);
+        ((last - monday).num_days() / 7 + 1) as usize
+    };
+    report.insert(
+        "month_read_50ms".into(),
+        json!({
+            "month": first.format("%Y-%m").to_string(),
+            "weeks": weeks_in_month,
+            "find_missing_logs": js(gaps), "find_missing_logs_requests": gaps_requests,
+            "summarize_logs": js(summary), "summarize_logs_requests": summary_requests,
+        }),
+    );
+    table.push((
+        "find_missing_logs, a month, 50 ms ERP latency".into(),
+        format!("{:.0} ms, {gaps_requests} requests", gaps.median),
+        format!("{weeks_in_month} weeks: 1 list + {weeks_in_month} details + 2 (leave, holidays)"),
+    ));
+    table.push((
+        "summarize_logs, a month, 50 ms ERP latency".into(),
+        format!("{:.0} ms, {summary_requests} requests", summary.median),
+        format!("1 list + {weeks_in_month} details"),
+    ));
+
     // 4. The headless app's memory after that work, idle.
     std::thread::sleep(Duration::from_secs(2));
     let headless_rss = rss_kib(app.id()).unwrap_or(0) as f64 / 1024.0;

@@ -24,7 +24,7 @@ async fn app_not_running_and_cannot_be_started() {
     let env = TestEnv::new("http://127.0.0.1:9/api/v1/");
     let mcp = spawn_mcp_in(&env, "e2e", &[("ERP_HELPER_APP", "/nonexistent/erp-helper")]).await;
     // Handshake and listing work without the app.
-    assert_eq!(mcp.client.list_all_tools().await.unwrap().len(), 13);
+    assert_eq!(mcp.client.list_all_tools().await.unwrap().len(), erp_proto::tools::catalogue().len());
     let msg = mcp.err("get_active_projects", json!({})).await;
     assert!(
         msg.starts_with(

@@ -25,7 +25,10 @@ fn run(env: &TestEnv, args: &[&str]) -> std::process::Output {
 #[ignore = "needs the installed package: scripts/test-package.sh runs it"]
 async fn the_installed_app_serves_a_real_mcp_client_through_the_installed_shim() {
     let dir = installed_dir();
-    let env = TestEnv::new("https://unused.invalid/api/v1/");
+    // The demo app serves its own ERP: the shim must not name another one
+    // (ERP_API_BASE_URL in its environment would be refused as another ERP).
+    let mut env = TestEnv::new("https://unused.invalid/api/v1/");
+    env.app_owned();
     let err = std::fs::File::create(env.path().join("app.err")).unwrap();
     let mut app =
         env.command("erp-helper").args(["--headless", "--demo"]).stdout(Stdio::null()).stderr(err).spawn().unwrap();

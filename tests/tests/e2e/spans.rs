@@ -118,6 +118,13 @@ async fn find_missing_logs_reports_exactly_the_short_days() {
     assert_eq!(gaps["warnings"], json!([]));
     assert!(gaps["message"].as_str().unwrap().contains("3 working days"), "{gaps}");
 
+    // A range that starts after today counts nothing, and says so.
+    let ahead = chrono::Utc::now().date_naive() + Duration::days(10);
+    let future =
+        mcp.ok("find_missing_logs", json!({"start_date": ahead.to_string(), "end_date": ahead.to_string()})).await;
+    assert_eq!(future["totals"]["working_days"], 0);
+    assert!(future["message"].as_str().unwrap().starts_with("Nothing was counted"), "{future}");
+
     // The same where the ERP's month list holds leave of every status (one item per day).
     h.sim.configure(|c| (c.month_leaves_every_status, c.leaves_per_day) = (true, true));
     let again = mcp.ok("find_missing_logs", span.clone()).await;

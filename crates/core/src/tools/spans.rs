@@ -178,6 +178,9 @@ impl Tally {
 
     fn message(&self, span: &Span) -> String {
         let missing = duration(self.missing);
+        if span.end < span.start {
+            return format!("Nothing was counted: the range starts after today ({}).", span.end);
+        }
         match self.short_days.len() {
             0 => format!("Every working day from {} to {} has its time logged.", span.start, span.end),
             n => format!(

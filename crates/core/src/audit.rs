@@ -177,6 +177,7 @@ mod tests {
             args: serde_json::json!({"i": i}),
             outcome: "ok".into(),
             detail: "d".repeat(100),
+            change: None,
         }
     }
 

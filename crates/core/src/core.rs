@@ -49,6 +49,7 @@ struct Services {
     prompter: Prompter,
     quit: CancellationToken,
     read_only: std::sync::atomic::AtomicBool,
+    plans: crate::kept::Kept,
 }
 
 /// Cheap, cloneable handle on the core.
@@ -90,12 +91,18 @@ impl CoreHandle {
             ui: sign_in_ui,
             prompter,
             quit: CancellationToken::new(),
+            plans: crate::kept::Kept::new(std::time::Duration::from_secs(3600), 32),
         })))
     }
 
     /// Settings.
     pub fn config(&self) -> &Config {
         &self.0.config
+    }
+
+    /// Previewed plans (`dry_run`), kept for an hour for `apply_plan`.
+    pub(crate) fn plans(&self) -> &crate::kept::Kept {
+        &self.0.plans
     }
 
     /// The host the newest sign-in was opened for.

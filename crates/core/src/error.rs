@@ -200,6 +200,10 @@ pub enum CoreError {
          fill the rest in a shorter range.", .0.as_secs() / 60
     )]
     FillTimedOut(Duration),
+    /// The weeks changed in the ERP since they were read for a plan or a change;
+    /// nothing was saved. The sentence says what changed.
+    #[error("{0}")]
+    Changed(String),
     /// A sign-in flow failed.
     #[error(transparent)]
     SignIn(#[from] SignInError),
@@ -386,6 +390,7 @@ impl From<&CoreError> for RpcError {
                 RpcError::new(ErrorCode::ErpError, e.to_string())
             }
             E::FillTimedOut(_) => RpcError::new(ErrorCode::Timeout, e.to_string()),
+            E::Changed(m) => RpcError::new(ErrorCode::Conflict, m.clone()),
             E::NotRepeated { .. } => RpcError::new(ErrorCode::ErpUnavailable, e.to_string()),
             E::SignIn(s) => s.into(),
             E::Cancelled => RpcError::new(ErrorCode::Cancelled, "The request was cancelled."),

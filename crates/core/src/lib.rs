@@ -29,6 +29,7 @@ pub mod error;
 pub mod fsutil;
 pub mod google;
 pub mod ipc;
+pub mod kept;
 pub mod leave;
 pub mod login_item;
 pub mod net;

@@ -13,6 +13,8 @@
 //! 4. audit: a non-read-only method run as the user is audited: each ERP write
 //!    it sends gets an intent line before and an outcome line after (see
 //!    `session_erp`), and the call a closing line, all with the call's user;
+//!    the closing line carries the call's change (every week it saved, its
+//!    tasks before and after), which the undo tools read back;
 //! 5. cancellation: a read is dropped at once; a write is never cut inside a
 //!    save, it sees the cancel and stops at its next safe point (a fill
 //!    between weeks), and reports what was saved;
@@ -29,7 +31,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
-use erp_proto::admin::AuditEntry;
+use erp_proto::admin::{AuditEntry, Change};
 use erp_proto::{ClientInfo, ErrorCode, Method, RpcError, Scope};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -200,12 +202,19 @@ fn client_label(c: &ClientInfo) -> String {
     }
 }
 
-/// The audit layer: one line per write attempt that got past its arguments.
-fn audit_entry<M: Method>(call: &Call, user: &str, args: Value, result: &Result<M::Output>) -> Option<AuditEntry> {
+/// The audit layer: one line per write attempt that got past its arguments,
+/// with the weeks it saved (its change).
+fn audit_entry<M: Method>(
+    call: &Call,
+    user: &str,
+    args: Value,
+    result: &Result<M::Output>,
+    change: Option<Change>,
+) -> Option<AuditEntry> {
     let (outcome, detail) = match result {
         Ok(out) => ("ok", M::summary(out)),
         // Arguments the ERP data refused (no such project…) changed nothing: no line.
-        Err(CoreError::InvalidParams(_)) => return None,
+        Err(CoreError::InvalidParams(_)) if change.is_none() => return None,
         Err(e) => ("error", e.to_rpc().message),
     };
     Some(AuditEntry {
@@ -216,6 +225,7 @@ fn audit_entry<M: Method>(call: &Call, user: &str, args: Value, result: &Result<
         args,
         outcome: outcome.into(),
         detail,
+        change,
     })
 }
 
@@ -244,21 +254,20 @@ where
     if M::SCOPE == Scope::Tool && audited && call.core.read_only() {
         return Err(CoreError::ReadOnlyMode { tool: M::NAME });
     }
+    let journal = audited.then(|| Journal::new(call.core.audit().clone(), client_label(&call.client), M::NAME));
     let (user, result) = match C::from_call(&call) {
         Ok(ctx) => {
             let user = ctx.user().unwrap_or_default().to_string();
-            let ctx = if audited {
-                let journal =
-                    Journal { audit: call.core.audit().clone(), client: client_label(&call.client), tool: M::NAME };
-                ctx.journalled(journal)
-            } else {
-                ctx
+            let ctx = match &journal {
+                Some(j) => ctx.journalled(j.clone()),
+                None => ctx,
             };
             (user, handler(ctx, checked).await)
         }
         Err(e) => (String::new(), Err(e)),
     };
-    if let Some(entry) = audit_args.and_then(|args| audit_entry::<M>(&call, &user, args, &result)) {
+    let change = journal.and_then(|j| j.change());
+    if let Some(entry) = audit_args.and_then(|args| audit_entry::<M>(&call, &user, args, &result, change)) {
         call.core.audit().append(entry).await;
     }
     let result = match result {

@@ -5,13 +5,17 @@
 //! no further request of a running call carries the old token. Every write
 //! it sends is journalled: an audit line before the request (intent) and one
 //! after (its outcome), with the call's user, so a crash between the two
-//! leaves the intent to look at. Tools get only this, never the token.
+//! leaves the intent to look at. Each week a call saves is also recorded, its
+//! tasks before and after, for the call's closing audit line (the change that
+//! `undo_change` undoes). Tools get only this, never the token.
 
 use chrono::NaiveDate;
 use erp_proto::tools::{Label, Project};
 use serde_json::Value;
 
-use erp_proto::admin::AuditEntry;
+use std::sync::{Arc, Mutex};
+
+use erp_proto::admin::{AuditEntry, Change, WeekChange};
 
 use crate::audit::AuditLog;
 use crate::erp::{ErpClient, LeavesRead, LeavesWrite, WeekRef};
@@ -27,6 +31,38 @@ pub struct Journal {
     pub client: String,
     /// The tool.
     pub tool: &'static str,
+    /// The weeks the call saved, for its change record.
+    changes: Arc<Mutex<ChangeDraft>>,
+}
+
+#[derive(Default)]
+struct ChangeDraft {
+    id: String,
+    undoes: Option<String>,
+    weeks: Vec<WeekChange>,
+}
+
+/// A new change id: `chg_` and 12 random hex digits.
+fn change_id() -> String {
+    format!("chg_{:012x}", rand::random::<u64>() >> 16)
+}
+
+impl Journal {
+    /// Journal `tool`'s writes for `client` in `audit`.
+    pub fn new(audit: AuditLog, client: String, tool: &'static str) -> Self {
+        let draft = ChangeDraft { id: change_id(), ..Default::default() };
+        Self { audit, client, tool, changes: Arc::new(Mutex::new(draft)) }
+    }
+
+    fn draft(&self) -> std::sync::MutexGuard<'_, ChangeDraft> {
+        self.changes.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The call's change, if it saved any week.
+    pub fn change(&self) -> Option<Change> {
+        let d = self.draft();
+        (!d.weeks.is_empty()).then(|| Change { id: d.id.clone(), undoes: d.undoes.clone(), weeks: d.weeks.clone() })
+    }
 }
 
 /// The ERP client bound to one call's session.
@@ -60,6 +96,7 @@ impl SessionErp {
                 args: Value::Null,
                 outcome: outcome.into(),
                 detail,
+                change: None,
             };
             j.audit.append(entry).await;
         }
@@ -75,6 +112,27 @@ impl SessionErp {
             Err(e) => self.journal("failed", format!("{what}: {}", e.to_rpc().message)).await,
         }
         answer
+    }
+
+    /// Record a saved week (its tasks before and after) in the call's change.
+    pub fn record(&self, week: WeekChange) {
+        if let Some(j) = &self.journal {
+            j.draft().weeks.push(week);
+        }
+    }
+
+    /// Mark the call's change as the undo of `id`.
+    pub fn mark_undo_of(&self, id: &str) {
+        if let Some(j) = &self.journal {
+            j.draft().undoes = Some(id.to_string());
+        }
+    }
+
+    /// The id of the call's change, once it has saved a week.
+    pub fn change_id(&self) -> Option<String> {
+        let j = self.journal.as_ref()?;
+        let d = j.draft();
+        (!d.weeks.is_empty()).then(|| d.id.clone())
     }
 
     /// The account the call runs as.

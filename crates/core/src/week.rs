@@ -2,6 +2,8 @@
 //! on save (with `modified_at` and every field it sent, known or not), so this
 //! edits the JSON it received rather than a lossy struct.
 
+use std::collections::BTreeSet;
+
 use chrono::NaiveDate;
 use erp_proto::tools::{DayEntry, EntryAction, Project, Task, WeekLogOutput, WeekProject};
 use serde_json::{Map, Value, json};
@@ -237,6 +239,60 @@ impl WeekDoc {
         (out, total)
     }
 
+    /// The week's projects with their tasks, as a change record keeps them.
+    pub fn snapshot(&self) -> Value {
+        let projects = self.projects().iter().map(|p| {
+            json!({"id": p.get("id"), "team": p.get("team"), "subteam": p.get("subteam"),
+                   "tasks": p.get("tasks").filter(|t| t.is_array()).cloned().unwrap_or(json!([]))})
+        });
+        Value::Array(projects.collect())
+    }
+
+    /// Put back the tasks of a [`Self::snapshot`] (`null`: no tasks at all),
+    /// matching projects by id, else by name; a project it lacks gets none.
+    pub fn restore(&mut self, before: &Value) {
+        let kept: &[Value] = before.as_array().map(Vec::as_slice).unwrap_or(&[]);
+        for p in self.projects_mut() {
+            let same = |b: &&Value| match (b.get("id").and_then(value_i64), p.get("id").and_then(value_i64)) {
+                (Some(x), Some(y)) => x == y,
+                _ => str_field(b, "team") == str_field(p, "team") && str_field(b, "subteam") == str_field(p, "subteam"),
+            };
+            let tasks = kept.iter().find(same).and_then(|b| b.get("tasks")).cloned().unwrap_or(json!([]));
+            p["tasks"] = tasks;
+        }
+    }
+
+    /// Every entry with time, in a form two reads of the week compare by.
+    pub fn entries(&self) -> BTreeSet<EntryKey> {
+        entries_of(&Value::Array(self.projects().to_vec()))
+    }
+
+    /// Minutes logged on `date` across the whole week, and of them those of the
+    /// task `description` of project `pidx` (with its label), if it has the day.
+    pub fn logged_on(&self, pidx: usize, description: &str, date: NaiveDate) -> (i64, Option<(i64, Option<i64>)>) {
+        let (date_s, key) = (date.to_string(), norm(description));
+        let (mut total, mut own) = (0, None);
+        for (i, p) in self.projects().iter().enumerate() {
+            for t in p.get("tasks").and_then(Value::as_array).into_iter().flatten() {
+                let days = t.get("days").and_then(Value::as_array).into_iter().flatten();
+                for d in days.filter(|d| str_field(d, "date") == date_s) {
+                    total += day_minutes(d);
+                    if i == pidx && norm(str_field(t, "description")) == key {
+                        own = Some((day_minutes(d), d.get("label").and_then(value_i64)));
+                    }
+                }
+            }
+        }
+        (total, own)
+    }
+
+    /// Each project's index and names (team, subteam).
+    pub fn project_names(&self) -> Vec<(usize, String, String)> {
+        let names =
+            |(i, p): (usize, &Value)| (i, str_field(p, "team").to_string(), str_field(p, "subteam").to_string());
+        self.projects().iter().enumerate().map(names).collect()
+    }
+
     /// The whole week as `get_week_logs` shows it.
     pub fn view(&self, web_url: String) -> WeekLogOutput {
         let (projects, total) = self.projects_view(|_| true, true);
@@ -250,6 +306,63 @@ impl WeekDoc {
             total: duration(total),
             web_url,
         }
+    }
+}
+
+/// One entry with time, as compared between two reads of a week.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct EntryKey {
+    /// The project's name.
+    pub project: String,
+    /// The task description, trimmed.
+    pub description: String,
+    /// The day.
+    pub date: String,
+    /// Its minutes.
+    pub minutes: i64,
+    /// Its label.
+    pub label: Option<i64>,
+}
+
+/// The entries of a [`WeekDoc::snapshot`] (or a document's `projects`).
+pub fn entries_of(projects: &Value) -> BTreeSet<EntryKey> {
+    let mut out = BTreeSet::new();
+    for p in projects.as_array().into_iter().flatten() {
+        let name = match str_field(p, "subteam") {
+            "" => str_field(p, "team"),
+            s => s,
+        };
+        for t in p.get("tasks").and_then(Value::as_array).into_iter().flatten() {
+            for d in t.get("days").and_then(Value::as_array).into_iter().flatten() {
+                let minutes = day_minutes(d);
+                if minutes > 0 {
+                    out.insert(EntryKey {
+                        project: name.to_string(),
+                        description: str_field(t, "description").trim().to_string(),
+                        date: str_field(d, "date").to_string(),
+                        minutes,
+                        label: d.get("label").and_then(value_i64),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// What differs between the entries a week was expected to have and those it
+/// has now, in a few words (at most 4 entries named); `None` when nothing does.
+pub fn describe_diff(expected: &BTreeSet<EntryKey>, now: &BTreeSet<EntryKey>) -> Option<String> {
+    let show = |e: &EntryKey| {
+        format!("{}h{:02} of {:?} on {} ({})", e.minutes / 60, e.minutes % 60, e.description, e.date, e.project)
+    };
+    let added: Vec<String> = now.difference(expected).map(|e| format!("now has {}", show(e))).collect();
+    let gone: Vec<String> = expected.difference(now).map(|e| format!("no longer has {}", show(e))).collect();
+    let all: Vec<String> = added.into_iter().chain(gone).collect();
+    match all.len() {
+        0 => None,
+        n if n <= 4 => Some(all.join("; ")),
+        n => Some(format!("{}; and {} more difference(s)", all[..4].join("; "), n - 4)),
     }
 }
 
@@ -321,5 +434,33 @@ mod tests {
         let v = doc().view(String::new());
         assert_eq!(v.total.hours, 8);
         assert_eq!(v.projects[0].tasks[0].days[0].label.as_deref(), Some("Coding"));
+    }
+
+    #[test]
+    fn snapshot_restores_exactly_and_entries_see_the_difference() {
+        let mut d = doc();
+        let before = d.snapshot();
+        let day = NaiveDate::from_ymd_opt(2026, 1, 6).unwrap();
+        d.upsert(1, "Interviews", day, 120, 34);
+        d.upsert(0, "API work", NaiveDate::from_ymd_opt(2026, 1, 5).unwrap(), 60, 34);
+        let after = d.entries();
+        let diff = describe_diff(&entries_of(&before), &after).unwrap();
+        assert!(diff.contains("now has 2h00 of \"Interviews\" on 2026-01-06 (Hirestream)"), "{diff}");
+        assert!(diff.contains("no longer has 8h00 of \"API work\""), "{diff}");
+        d.restore(&before);
+        assert_eq!(d.snapshot(), before);
+        assert_eq!(describe_diff(&entries_of(&before), &d.entries()), None);
+        d.restore(&Value::Null);
+        assert!(d.entries().is_empty());
+        assert_eq!(d.to_value()["unknown_field"], json!({"keep": true}));
+    }
+
+    #[test]
+    fn logged_on_counts_the_whole_day_and_finds_the_task() {
+        let d = doc();
+        let day = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
+        assert_eq!(d.logged_on(0, "api work", day), (480, Some((480, Some(34)))));
+        assert_eq!(d.logged_on(1, "api work", day), (480, None));
+        assert_eq!(d.logged_on(0, "api work", day + chrono::Duration::days(1)), (0, None));
     }
 }

@@ -318,6 +318,37 @@ pub struct AuditEntry {
     pub outcome: String,
     /// One line: what was done, or why it failed.
     pub detail: String,
+    /// What the call changed in the ERP's weeks, with the tasks before and
+    /// after, so it can be undone (`undo_change`). Absent when it changed no
+    /// week; `app_audit` leaves the tasks out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change: Option<Change>,
+}
+
+/// The weeks one call changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Change {
+    /// The change's id (`undo_change` takes it).
+    pub id: String,
+    /// The change this one undid, when it is an undo.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undoes: Option<String>,
+    /// Every week saved, in the order saved.
+    pub weeks: Vec<WeekChange>,
+}
+
+/// One week's tasks before and after a save.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct WeekChange {
+    /// Monday of the week, YYYY-MM-DD.
+    pub week_starting: String,
+    /// ERP week-log id.
+    pub week_log_id: i64,
+    /// The week's projects with their tasks before (`null` when the save
+    /// created the entries of a week log the ERP made for them).
+    pub before: Value,
+    /// The same after the save.
+    pub after: Value,
 }
 
 /// Output of `app_audit`.

@@ -31,6 +31,9 @@ pub enum ErrorCode {
     OtherErp,
     /// The app is in read-only mode: tools that change the ERP are refused.
     ReadOnlyMode,
+    /// The ERP's data changed since it was read (a plan's preview, a change to
+    /// undo): nothing was saved; the message says what changed.
+    Conflict,
     /// A bug or an unexpected state in the app; details are in the app's log.
     Internal,
 }
@@ -50,6 +53,7 @@ impl ErrorCode {
             Self::Cancelled => "cancelled",
             Self::OtherErp => "other_erp",
             Self::ReadOnlyMode => "read_only_mode",
+            Self::Conflict => "conflict",
             Self::Internal => "internal",
         }
     }

@@ -287,9 +287,42 @@ tools! {
         summary |o| format!("removed {} on {}", o.project_name, o.date);
 
     /// Log the same hours and description on every day of a range (at most 31
-    /// days), optionally skipping weekends. Each week is read once and saved once.
-    /// Reports the outcome of every day; a failed day does not undo the others.
-    FillLogsForDays = "fill_logs_for_days", title "Fill a range of days", OVERWRITE, FillLogsForDaysArgs => FillLogsForDaysOutput,
+    /// days). Holidays and approved leave are skipped (a half-day leave gets
+    /// half the hours), as are completed weeks, days that already have the
+    /// hours, and weekends when asked. With dry_run nothing is saved: the result
+    /// says what would be saved and skipped and why, with a plan_id for
+    /// apply_plan. Each week is read once and saved once; a failed day does not
+    /// undo the others; change_id undoes it all (undo_change).
+    FillLogsForDays = "fill_logs_for_days", title "Fill a range of days", OVERWRITE, FillLogsForDaysArgs => DaysWritten,
+        summary |o| o.message.clone();
+
+    /// Apply a plan previewed by fill_logs_for_days or copy_week with dry_run,
+    /// exactly as previewed. Refused, with nothing saved, if any of its weeks
+    /// changed in the ERP since the preview; a plan is applied once and kept
+    /// for an hour.
+    ApplyPlan = "apply_plan", title "Apply a previewed plan", DESTRUCTIVE, ApplyPlanArgs => DaysWritten,
+        summary |o| o.message.clone();
+
+    /// Copy the entries of one week (optionally one project's) to another week,
+    /// day by day (Monday to Monday…), skipping the target week's holidays and
+    /// approved leave, completed weeks and entries already there. With dry_run
+    /// nothing is saved and a plan_id for apply_plan is returned.
+    CopyWeek = "copy_week", title "Copy a week", OVERWRITE, CopyWeekArgs => DaysWritten,
+        summary |o| o.message.clone();
+
+    /// List the user's recent changes made through ERP Helper (newest first),
+    /// with the ids undo_change takes and whether each was undone.
+    ListChanges = "list_changes", title "Recent changes", READ_ONLY, ListChangesArgs => ListChangesOutput;
+
+    /// Undo the user's newest change made through ERP Helper that is not undone
+    /// yet: each week it saved gets back its exact earlier tasks. Refused, with
+    /// nothing saved, if a week changed in the ERP since; the answer says what changed.
+    UndoLastChange = "undo_last_change", title "Undo the last change", DESTRUCTIVE, NoArgs => UndoOutput,
+        summary |o| o.message.clone();
+
+    /// Undo one change (its change_id from list_changes, a write's result or
+    /// `erp-helper audit`), as undo_last_change does. Undoing an undo redoes.
+    UndoChange = "undo_change", title "Undo a change", DESTRUCTIVE, UndoChangeArgs => UndoOutput,
         summary |o| o.message.clone();
 
     /// Submit (complete) the week log that starts on the given Monday, or with
@@ -491,6 +524,61 @@ pub struct FillLogsForDaysArgs {
     /// Leave Saturdays and Sundays out. Default false.
     #[serde(default)]
     pub skip_weekends: bool,
+    /// Also log on holidays and approved leave days. Default false: they are
+    /// skipped, and a half-day leave gets half the hours.
+    #[serde(default)]
+    pub include_days_off: bool,
+    /// Only preview: nothing is saved; the result lists what would be saved
+    /// and skipped, and a plan_id for apply_plan. Default false.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// Arguments of `apply_plan`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApplyPlanArgs {
+    /// The plan_id of a dry_run result.
+    pub plan_id: String,
+}
+
+/// Arguments of `copy_week`. At most one of project_id and project_name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CopyWeekArgs {
+    /// The Monday of the week to copy from, YYYY-MM-DD.
+    pub from_week_starting: String,
+    /// The Monday of the week to copy to, YYYY-MM-DD (not the same week).
+    pub to_week_starting: String,
+    /// Copy only this project (id from get_active_projects). Default: every project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_id: Option<i64>,
+    /// Copy only this project: an exact name, or a part of exactly one project's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_name: Option<String>,
+    /// Also copy onto the target week's holidays and approved leave days. Default false.
+    #[serde(default)]
+    pub include_days_off: bool,
+    /// Only preview; the result has a plan_id for apply_plan. Default false.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// Arguments of `list_changes`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListChangesArgs {
+    /// How many, newest first: 1 to 100. Default 20.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+/// Arguments of `undo_change`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UndoChangeArgs {
+    /// The change's id, from list_changes, a write's result or `erp-helper audit`.
+    pub change_id: String,
 }
 
 /// Arguments of `complete_week_log`.
@@ -891,6 +979,9 @@ pub struct CreateOrUpdateLogOutput {
     pub time: Duration,
     /// The label used.
     pub label_id: i64,
+    /// What undo_change takes to undo this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change_id: Option<String>,
 }
 
 /// Output of `delete_log`.
@@ -908,21 +999,24 @@ pub struct DeleteLogOutput {
     pub removed: Duration,
     /// true when the task had no other day and was removed too.
     pub task_removed: bool,
+    /// What undo_change takes to undo this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change_id: Option<String>,
 }
 
-/// Overall outcome of a fill.
+/// Overall outcome of a fill, a copy or an applied plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FillStatus {
-    /// Every day that was not skipped succeeded.
+    /// Every entry that was not skipped succeeded (or, in a preview, would be saved).
     Success,
-    /// Some days succeeded and some failed (nothing was rolled back).
+    /// Some entries succeeded and some failed (nothing was rolled back).
     PartialError,
-    /// No day succeeded.
+    /// No entry succeeded.
     Error,
 }
 
-/// What happened to one day of a fill.
+/// What happened (or, in a preview, would happen) to one day's entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DayOutcomeKind {
@@ -930,45 +1024,111 @@ pub enum DayOutcomeKind {
     Created,
     /// An existing entry replaced.
     Updated,
-    /// A weekend day left out.
+    /// Preview: a new entry would be added.
+    WouldCreate,
+    /// Preview: an existing entry would be replaced.
+    WouldUpdate,
+    /// Left out; see reason.
     Skipped,
     /// Failed; see error.
     Failed,
 }
 
-/// One day of a fill.
+/// Why a day was left out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipReason {
+    /// Saturday or Sunday, with skip_weekends.
+    Weekend,
+    /// A holiday.
+    Holiday,
+    /// Approved leave.
+    Leave,
+    /// The week is completed.
+    CompletedWeek,
+    /// The day already has that entry, or the hours on other tasks.
+    AlreadyLogged,
+    /// The project is not part of the target week's log.
+    ProjectNotInWeek,
+}
+
+/// One day (one entry of a copy) of a fill, copy or plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct DayOutcome {
     /// The day.
     pub date: String,
     /// What happened.
     pub outcome: DayOutcomeKind,
+    /// Why it was skipped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<SkipReason>,
+    /// More on the reason or the entry, e.g. the holiday's name or "half-day leave".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// The time saved (or to be saved).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<Duration>,
+    /// The project's name (copy_week, where entries span projects).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_name: Option<String>,
+    /// The task description (copy_week).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
     /// Why it failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
 
-/// Output of `fill_logs_for_days`.
+/// One week of a fill, copy or plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct FillLogsForDaysOutput {
+pub struct WeekOutcome {
+    /// Monday of the week.
+    pub week_starting: String,
+    /// ERP week-log id, when the week log exists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub week_log_id: Option<i64>,
+    /// Entries saved (or to be saved) in it.
+    pub entries: u32,
+    /// Their time.
+    pub time: Duration,
+    /// Why it failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Output of `fill_logs_for_days`, `copy_week` and `apply_plan`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct DaysWritten {
     /// Overall outcome.
     pub status: FillStatus,
-    /// One line, e.g. "Logged 8 h on 20 of 20 days (8 skipped)".
+    /// One line, e.g. "Logged 8h00 on 20 of 20 day(s) on \"Backend\" (8 skipped)".
     pub message: String,
-    /// The project's id.
-    pub project_id: i64,
-    /// The project's full name.
-    pub project_name: String,
-    /// Days with a new entry.
+    /// true for a preview: nothing was saved.
+    pub dry_run: bool,
+    /// A preview's plan, for apply_plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan_id: Option<String>,
+    /// What undo_change takes to undo this (absent when nothing was saved).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change_id: Option<String>,
+    /// The project's id, when there is one project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_id: Option<i64>,
+    /// The project's full name, when there is one project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_name: Option<String>,
+    /// Entries added (or to be added).
     pub created: u32,
-    /// Days whose entry was replaced.
+    /// Entries replaced (or to be replaced).
     pub updated: u32,
-    /// Weekend days left out.
+    /// Days (entries) left out; each says why.
     pub skipped: u32,
-    /// Days that failed.
+    /// Entries that failed.
     pub failed: u32,
-    /// Every day of the range, in order.
+    /// Every day of the range in order (for a copy, every entry).
     pub days: Vec<DayOutcome>,
+    /// Every week written to (or to be written to).
+    pub weeks: Vec<WeekOutcome>,
 }
 
 /// Output of `complete_week_log`.
@@ -1284,4 +1444,62 @@ pub struct SummarizeLogsOutput {
     pub total_minutes: i64,
     /// The same as a markdown table (what the text of the result shows).
     pub markdown: String,
+}
+
+/// One change made through ERP Helper.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ChangeSummary {
+    /// Its id, for undo_change.
+    pub change_id: String,
+    /// When, RFC 3339.
+    pub time: String,
+    /// The tool that made it.
+    pub tool: String,
+    /// The MCP host (or CLI) that asked.
+    pub client: String,
+    /// What it did.
+    pub detail: String,
+    /// The Mondays of the weeks it saved.
+    pub weeks: Vec<String>,
+    /// The change it undid, when it is an undo.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undoes: Option<String>,
+    /// The change that undid it, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undone_by: Option<String>,
+}
+
+/// Output of `list_changes`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ListChangesOutput {
+    /// Newest first.
+    pub changes: Vec<ChangeSummary>,
+}
+
+/// One week of an undo.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct UndoneWeek {
+    /// Monday of the week.
+    pub week_starting: String,
+    /// ERP week-log id.
+    pub week_log_id: i64,
+    /// Whether its earlier tasks are back.
+    pub restored: bool,
+    /// Why not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Output of `undo_last_change` and `undo_change`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct UndoOutput {
+    /// The change undone.
+    pub undone_change_id: String,
+    /// This undo's own change id (undo_change on it redoes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change_id: Option<String>,
+    /// Every week of the change.
+    pub weeks: Vec<UndoneWeek>,
+    /// One line.
+    pub message: String,
 }

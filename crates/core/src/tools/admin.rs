@@ -51,7 +51,12 @@ pub(super) async fn allow_remove(call: Call, a: AllowEntryArgs) -> Result<Allowl
 }
 
 pub(super) async fn audit(call: Call, a: AuditArgs) -> Result<AuditOutput> {
-    Ok(AuditOutput { entries: call.core.audit().recent(a.limit.unwrap_or(50).min(10_000)).await? })
+    let mut entries = call.core.audit().recent(a.limit.unwrap_or(50).min(10_000)).await?;
+    // The ids and weeks of each change, not its tasks: those stay in the log, for undo.
+    for w in entries.iter_mut().filter_map(|e| e.change.as_mut()).flat_map(|c| c.weeks.iter_mut()) {
+        (w.before, w.after) = (serde_json::Value::Null, serde_json::Value::Null);
+    }
+    Ok(AuditOutput { entries })
 }
 
 pub(super) async fn probe_erp(call: Call, _: NoArgs) -> Result<ErpProbe> {

@@ -6,7 +6,10 @@
 //! call obeys (see `router`).
 
 mod admin;
+mod changes;
+mod fill;
 mod leaves;
+mod plan;
 mod reads;
 mod resolve;
 mod spans;
@@ -31,7 +34,12 @@ pub fn router() -> Router {
         .add(t::CheckPersonWeekProjectExists, reads::check)
         .add(t::CreateOrUpdateLog, writes::upsert)
         .add(t::DeleteLog, writes::delete)
-        .add(t::FillLogsForDays, writes::fill)
+        .add(t::FillLogsForDays, fill::fill)
+        .add(t::ApplyPlan, plan::apply)
+        .add(t::CopyWeek, fill::copy)
+        .add(t::ListChanges, changes::list)
+        .add(t::UndoLastChange, changes::undo_last)
+        .add(t::UndoChange, changes::undo_one)
         .add(t::CompleteWeekLog, writes::complete)
         .add(t::FindMissingLogs, spans::find_missing)
         .add(t::SummarizeLogs, spans::summarize)

@@ -102,9 +102,9 @@ impl TryFrom<FindMissingLogsArgs> for Span {
 }
 
 /// Holidays and approved leave of every month of the span, with what could not be read.
-async fn days_off(ctx: &Ctx, span: &Span) -> Result<(DaysOff, Vec<String>)> {
+pub(super) async fn days_off(ctx: &Ctx, start: NaiveDate, end: NaiveDate) -> Result<(DaysOff, Vec<String>)> {
     let erp = &ctx.erp;
-    let months: Vec<_> = futures::stream::iter(months_of(span.start, span.end))
+    let months: Vec<_> = futures::stream::iter(months_of(start, end))
         .map(|m| async move { month_off(erp, m.year(), m.month()).await })
         .buffered(READ_CONCURRENCY)
         .collect()
@@ -204,7 +204,7 @@ pub(super) async fn find_missing(ctx: Ctx, span: Span) -> Result<FindMissingLogs
         (BTreeMap::new(), BTreeSet::new(), DaysOff::default(), Vec::new());
     if counted.end >= counted.start {
         let ((entries, missing_weeks), (days_off, read_warnings)) =
-            futures::try_join!(entries(&ctx, &counted), days_off(&ctx, &counted))?;
+            futures::try_join!(entries(&ctx, &counted), days_off(&ctx, counted.start, counted.end))?;
         for e in entries {
             *logged.entry(e.date).or_default() += e.minutes;
         }

@@ -139,6 +139,20 @@ impl Sim {
         Some(st.detail_json(week))
     }
 
+    /// Change a person's week the way the ERP's own pages would (someone else's
+    /// edit, as ERP Helper sees it): `edit` gets the week's detail document and
+    /// the result is saved through the same checks as `PATCH …/save/`, which
+    /// gives the week a new `modified_at`. The saved document, or the refusal.
+    pub fn edit_week(&self, email: &str, monday: NaiveDate, edit: impl FnOnce(&mut Value)) -> Result<Value, Value> {
+        let mut st = self.state();
+        let person = st.person_by_email(email).cloned().ok_or_else(|| serde_json::json!("no such person"))?;
+        let week = st.weeks.values().find(|w| w.person_id == person.id && w.monday == monday);
+        let week = week.cloned().ok_or_else(|| serde_json::json!("no such week"))?;
+        let mut doc = st.detail_json(&week);
+        edit(&mut doc);
+        st.save(&person, week.id, &doc).map_err(|(_, body)| body)
+    }
+
     /// Remove a project from a person's week (so it cannot be logged on there).
     pub fn remove_week_project(&self, email: &str, monday: NaiveDate, project_id: i64) -> bool {
         self.state().remove_week_project(email, monday, project_id)

@@ -22,6 +22,14 @@ const HINTS: &[(&str, bool, bool, bool)] = &[
     // Removes an entry; a second call fails.
     ("delete_log", false, true, false),
     ("fill_logs_for_days", false, true, true),
+    // Applies a kept plan once; a second call finds no plan.
+    ("apply_plan", false, true, false),
+    // The same copy again leaves days already logged alone.
+    ("copy_week", false, true, true),
+    ("list_changes", true, false, true),
+    // Each undo is itself a change, so a second one redoes.
+    ("undo_last_change", false, true, false),
+    ("undo_change", false, true, false),
     ("complete_week_log", false, false, true),
     ("check_person_week_project_exists", true, false, true),
     ("find_missing_logs", true, false, true),

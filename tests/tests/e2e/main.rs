@@ -19,6 +19,7 @@ mod installed;
 mod keychain;
 mod leaves;
 mod network;
+mod plans;
 mod props;
 mod sessions;
 mod soak;

@@ -34,8 +34,9 @@ struct Month {
     half_logged: NaiveDate,
 }
 
-/// 8 h on every weekday, then: nothing on the holiday, the leave day, the
-/// pending- and rejected-leave days; 4 h on the half-day leave and on one more day.
+/// A fill of the month at 8 h a day (which leaves out the holiday and the leave
+/// day, and logs 4 h on the half-day leave), then: nothing on the pending- and
+/// rejected-leave days, and 4 h on one more day.
 async fn set_up(h: &Harness, mcp: &Mcp) -> Month {
     let (first, last, wd) = past_month();
     let m = Month {
@@ -57,14 +58,20 @@ async fn set_up(h: &Harness, mcp: &Mcp) -> Month {
                       "description": "Platform work", "skip_weekends": true, "label_name": "Coding"});
     let filled = mcp.ok("fill_logs_for_days", fill).await;
     assert_eq!(filled["failed"], 0, "{filled}");
-    for d in [m.holiday, m.leave, m.pending, m.rejected] {
+    let day = |d: NaiveDate| filled["days"].as_array().unwrap().iter().find(|o| o["date"] == d.to_string()).unwrap();
+    assert_eq!(
+        (day(m.holiday)["outcome"].as_str(), day(m.holiday)["reason"].as_str()),
+        (Some("skipped"), Some("holiday"))
+    );
+    assert_eq!((day(m.leave)["outcome"].as_str(), day(m.leave)["reason"].as_str()), (Some("skipped"), Some("leave")));
+    assert_eq!(hm(&day(m.half_leave)["time"]), (4, 0), "{filled}");
+    for d in [m.pending, m.rejected] {
+        assert_eq!(day(d)["outcome"], "created", "pending or rejected leave is not a day off");
         mcp.ok("delete_log", json!({"date": d.to_string(), "description": "Platform work", "project_id": 412})).await;
     }
-    for d in [m.half_leave, m.half_logged] {
-        let four = json!({"date": d.to_string(), "description": "Platform work", "hours": 4, "project_id": 412,
-                          "label_name": "Coding"});
-        mcp.ok("create_or_update_log", four).await;
-    }
+    let four = json!({"date": m.half_logged.to_string(), "description": "Platform work", "hours": 4, "project_id": 412,
+                      "label_name": "Coding"});
+    mcp.ok("create_or_update_log", four).await;
     m
 }
 

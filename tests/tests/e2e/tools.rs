@@ -149,6 +149,16 @@ async fn fill_a_whole_month_skipping_weekends_one_read_and_one_save_per_week() {
     let weekends =
         (0..days).filter(|i| (first + Duration::days(*i)).weekday().number_from_monday() >= 6).count() as i64;
     assert_eq!(r["status"], "success", "{r}");
+    // erp-sim's fixed holidays (1 January, 1 May, 25 December) fall in some months.
+    let holidays: Vec<String> = r["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["reason"] == "holiday")
+        .map(|d| d["date"].as_str().unwrap().to_string())
+        .collect();
+    assert!(holidays.iter().all(|d| ["-01-01", "-05-01", "-12-25"].iter().any(|s| d.ends_with(s))), "{r}");
+    let weekends = weekends + holidays.len() as i64;
     assert_eq!(r["created"], json!(days - weekends));
     assert_eq!(r["skipped"], json!(weekends));
     assert_eq!(r["days"].as_array().unwrap().len() as i64, days);
@@ -161,7 +171,7 @@ async fn fill_a_whole_month_skipping_weekends_one_read_and_one_save_per_week() {
         weeks.insert(m);
         let got = entries(&h.sim.week_detail(JANE, m).unwrap(), "Hirestream");
         let on_day: Vec<_> = got.iter().filter(|e| e.0 == d.to_string()).collect();
-        if d.weekday().number_from_monday() >= 6 {
+        if d.weekday().number_from_monday() >= 6 || holidays.contains(&d.to_string()) {
             assert!(on_day.is_empty(), "{d}");
         } else {
             assert_eq!(on_day, [&(d.to_string(), 7, 30, "Interviews".to_string())], "{d}");
@@ -169,15 +179,16 @@ async fn fill_a_whole_month_skipping_weekends_one_read_and_one_save_per_week() {
         d += Duration::days(1);
     }
     // The older server made 2-4 calls per day; we make 1 project lookup, 1 list per
-    // year, and one read plus one save per week.
+    // year, the month's leave and holidays (2 reads), and one read plus one save per week.
     let reqs = h.sim.requests();
     let saves = reqs.iter().filter(|r| r.method == "PATCH").count();
     let reads = reqs.iter().filter(|r| r.path.contains("/person/get/")).count();
     assert_eq!(saves, weeks.len());
     assert_eq!(reads, weeks.len());
-    assert!(reqs.len() <= 2 + 2 * weeks.len(), "{} requests for {} weeks: {reqs:?}", reqs.len(), weeks.len());
+    assert!(reqs.len() <= 4 + 2 * weeks.len(), "{} requests for {} weeks: {reqs:?}", reqs.len(), weeks.len());
 
-    // Filling again replaces instead of doubling.
+    // Filling again doubles nothing and saves nothing: every day is already logged.
+    h.sim.clear_requests();
     let again = mcp
         .ok(
             "fill_logs_for_days",
@@ -185,7 +196,26 @@ async fn fill_a_whole_month_skipping_weekends_one_read_and_one_save_per_week() {
                                           "description": "interviews", "hours_per_day": 7.5, "skip_weekends": true}),
         )
         .await;
-    assert_eq!(again["updated"], json!(days - weekends));
+    assert_eq!((again["created"].as_i64(), again["updated"].as_i64()), (Some(0), Some(0)), "{again}");
+    assert_eq!(again["skipped"], json!(days));
+    let logged = again["days"].as_array().unwrap().iter().filter(|d| d["reason"] == "already_logged").count() as i64;
+    assert_eq!(logged, days - weekends);
+    assert!(h.sim.requests().iter().all(|r| r.method == "GET"), "{:?}", h.sim.requests());
+
+    // A different number of hours replaces the entry instead of adding a second one.
+    let changed = mcp
+        .ok(
+            "fill_logs_for_days",
+            json!({"start_date": first.to_string(), "end_date": last.to_string(), "project_id": 518,
+                   "description": "interviews", "hours_per_day": 6, "skip_weekends": true}),
+        )
+        .await;
+    assert_eq!(changed["updated"], json!(days - weekends), "{changed}");
+    let monday = first - Duration::days(first.weekday().num_days_from_monday() as i64) + Duration::days(7);
+    let got = entries(&h.sim.week_detail(JANE, monday).unwrap(), "Hirestream");
+    let off = (0..5).filter(|i| holidays.contains(&(monday + Duration::days(*i)).to_string())).count();
+    assert_eq!(got.len(), 5 - off, "{got:?}");
+    assert!(got.iter().all(|e| (e.1, e.2) == (6, 0)), "{got:?}");
 }
 
 #[tokio::test]

@@ -187,6 +187,28 @@ fn cases() -> Vec<(&'static str, Value, &'static str)> {
         ("leaves_create_encashment", json!({"leave_type": 1, "days": 90.5}), "days must be more than 0 and at most 90"),
         ("leaves_create_encashment", json!({"leave_type": -1, "days": 2}), "leave_type must be a positive integer"),
         ("whoami", json!({"email": "x@y.z"}), "unknown field `email`"),
+        ("apply_plan", json!({"plan_id": "abc"}), "is not a plan id"),
+        ("apply_plan", json!({"plan_id": "plan_00ff00ff00ff"}), "no such plan"),
+        ("apply_plan", json!({}), "missing field `plan_id`"),
+        (
+            "copy_week",
+            json!({"from_week_starting": "2026-01-06", "to_week_starting": "2026-01-12"}),
+            "from_week_starting must be a Monday, got 2026-01-06 (Tuesday)",
+        ),
+        (
+            "copy_week",
+            json!({"from_week_starting": "2026-01-05", "to_week_starting": "2026-01-05"}),
+            "to_week_starting 2026-01-05 is the week copied from",
+        ),
+        (
+            "copy_week",
+            json!({"from_week_starting": "2026-01-05", "to_week_starting": "2026-01-12", "project_id": 1, "project_name": "x"}),
+            "not both",
+        ),
+        ("list_changes", json!({"limit": 0}), "limit must be 1 to 100, got 0"),
+        ("list_changes", json!({"limit": 101}), "limit must be 1 to 100, got 101"),
+        ("undo_change", json!({"change_id": "x"}), "is not a change id"),
+        ("undo_change", json!({"change_id": "chg_0123456789ab"}), "is not one of your recent changes"),
     ]
 }
 

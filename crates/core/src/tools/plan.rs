@@ -398,9 +398,9 @@ pub(crate) async fn save_edited<T>(
             Err(CoreError::Erp(ErpError::Status { status: 409, .. })) if retry && attempt == 1 => {
                 tracing::info!(week = %week.monday, "week changed elsewhere while saving; redoing on a fresh copy");
             }
-            Err(CoreError::Erp(ErpError::Status { status: 409, .. })) => {
+            Err(CoreError::Erp(e @ ErpError::Status { status: 409, .. })) => {
                 return Err(CoreError::Changed(format!(
-                    "The week of {} changed in the ERP while this was being saved, so it was not saved.",
+                    "The week of {} changed in the ERP while this was being saved, so it was not saved ({e}).",
                     week.monday
                 )));
             }

@@ -472,6 +472,33 @@ fn main() -> anyhow::Result<()> {
     let mut by_project = span.clone();
     by_project["group_by"] = json!("project");
     let (summary, summary_requests) = read_month("summarize_logs", by_project);
+
+    // 3c. A month's fill previewed (reads only), then filled and undone: each
+    // in a fixed number of requests.
+    let month_of = |month: u32| {
+        let first = NaiveDate::from_ymd_opt(next_year, month, 1).unwrap();
+        let last = NaiveDate::from_ymd_opt(next_year, month + 1, 1).unwrap().pred_opt().unwrap();
+        json!({"start_date": first.to_string(), "end_date": last.to_string(),
+               "project_id": 412, "description": "Bench plan", "skip_weekends": true})
+    };
+    let mut preview_args = month_of(4);
+    preview_args["dry_run"] = json!(true);
+    let (preview, preview_requests) = read_month("fill_logs_for_days", preview_args);
+    let (mut undos, mut undo_requests, mut undo_weeks) = (vec![], 0, 0);
+    for month in [7u32, 8, 10] {
+        id += 1;
+        let filled = m.call(id, "fill_logs_for_days", month_of(month));
+        assert!(filled["result"]["structuredContent"]["change_id"].is_string(), "{filled}");
+        let before = sim.request_count();
+        let t = Instant::now();
+        id += 1;
+        let r = m.call(id, "undo_last_change", json!({}));
+        undos.push(ms(t.elapsed()));
+        undo_requests = sim.request_count() - before;
+        undo_weeks = r["result"]["structuredContent"]["weeks"].as_array().map_or(0, Vec::len);
+        assert!(undo_weeks > 0, "undo: {r}");
+    }
+    let undo = stats(&undos);
     m.close();
     let weeks_in_month = {
         let monday = first - chrono::Duration::days(first.weekday().num_days_from_monday() as i64);
@@ -484,8 +511,20 @@ fn main() -> anyhow::Result<()> {
             "weeks": weeks_in_month,
             "find_missing_logs": js(gaps), "find_missing_logs_requests": gaps_requests,
             "summarize_logs": js(summary), "summarize_logs_requests": summary_requests,
+            "fill_preview": js(preview), "fill_preview_requests": preview_requests,
+            "undo_month_fill": js(undo), "undo_month_fill_requests": undo_requests, "undo_month_fill_weeks": undo_weeks,
         }),
     );
+    table.push((
+        "month fill preview (dry_run), 50 ms ERP latency".into(),
+        format!("{:.0} ms, {preview_requests} requests", preview.median),
+        "projects + list + a detail per week + leave + holidays; no write".into(),
+    ));
+    table.push((
+        "undo of a month fill, 50 ms ERP latency".into(),
+        format!("{:.0} ms, {undo_requests} requests", undo.median),
+        format!("{undo_weeks} weeks: a read + a save per week"),
+    ));
     table.push((
         "find_missing_logs, a month, 50 ms ERP latency".into(),
         format!("{:.0} ms, {gaps_requests} requests", gaps.median),

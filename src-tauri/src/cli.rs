@@ -595,8 +595,17 @@ async fn verb_main(verb: Verb) -> anyhow::Result<i32> {
             if a.entries.is_empty() {
                 println!("No writes yet.");
             }
+            let any_change = a.entries.iter().any(|e| e.change.is_some());
             for e in a.entries {
                 println!("{}  {:<6} {:<22} {}  [{} as {}]", e.time, e.outcome, e.tool, e.detail, e.client, e.user);
+                if let Some(c) = e.change {
+                    let weeks: Vec<&str> = c.weeks.iter().map(|w| w.week_starting.as_str()).collect();
+                    let undoes = c.undoes.map(|u| format!(", undoing {u}")).unwrap_or_default();
+                    println!("    change {} (weeks of {}){undoes}", c.id, weeks.join(", "));
+                }
+            }
+            if any_change {
+                println!("A change id is what the undo_change tool takes (list_changes shows the same).");
             }
         }
         Verb::Settings { .. } | Verb::Connect { .. } | Verb::Doctor { .. } | Verb::Diagnostics { .. } => {

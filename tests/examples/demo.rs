@@ -76,14 +76,21 @@ async fn main() -> anyhow::Result<()> {
         "\"Fill this week with 7.5 h of API work on Backend, skip the weekend\"  → fill_logs_for_days {this_monday}..{}",
         this_monday + Days::days(6)
     ));
-    let fill = mcp
+    println!("    First a preview (dry_run: nothing is saved), then the plan it returns is applied.");
+    let preview = mcp
         .ok(
             "fill_logs_for_days",
             json!({"start_date": this_monday.to_string(), "end_date": (this_monday + Days::days(6)).to_string(),
-                   "project_name": "backend", "description": "API work", "hours_per_day": 7.5, "skip_weekends": true}),
+                   "project_name": "backend", "description": "API work", "hours_per_day": 7.5, "skip_weekends": true,
+                   "dry_run": true}),
         )
         .await;
-    println!("    {}", fill["message"].as_str().unwrap_or_default());
+    println!("    preview: {}", preview["message"].as_str().unwrap_or_default());
+    let fill = match preview["plan_id"].as_str() {
+        Some(plan_id) => mcp.ok("apply_plan", json!({"plan_id": plan_id})).await,
+        None => preview,
+    };
+    println!("    apply_plan: {}", fill["message"].as_str().unwrap_or_default());
 
     step("\"Add a 1 h meeting on Friday\"  → create_or_update_log");
     show(
@@ -93,6 +100,9 @@ async fn main() -> anyhow::Result<()> {
         )
         .await,
     );
+
+    step("\"That meeting was cancelled, take it back\"  → undo_last_change");
+    println!("    {}", mcp.ok("undo_last_change", json!({})).await["message"].as_str().unwrap_or_default());
 
     step(&format!("\"What did I log on {friday}?\"  → get_day_logs"));
     let day = mcp.ok("get_day_logs", json!({"date": friday.to_string()})).await;

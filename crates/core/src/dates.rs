@@ -155,6 +155,11 @@ pub fn duration(minutes: i64) -> erp_proto::tools::Duration {
     }
 }
 
+/// Every day from `start` to `end`, both included (none when `end` is earlier).
+pub fn days(start: NaiveDate, end: NaiveDate) -> impl Iterator<Item = NaiveDate> {
+    (0..=(end - start).num_days()).map(move |i| start + chrono::Duration::days(i))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

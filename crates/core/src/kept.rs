@@ -34,7 +34,7 @@ impl Kept {
 
     /// Keep `value` for `user` under a new id that starts with `prefix`.
     pub fn keep(&self, prefix: &str, user: &str, value: impl Any + Send) -> String {
-        let id = format!("{prefix}{:012x}", rand::random::<u64>() >> 16);
+        let id = random_id(prefix);
         let mut items = self.lock();
         if items.len() >= self.max {
             items.remove(0);
@@ -49,6 +49,11 @@ impl Kept {
         let at = items.iter().position(|i| i.id == id && i.user == user && i.value.is::<T>())?;
         items.remove(at).value.downcast().ok().map(|b| *b)
     }
+}
+
+/// `prefix` and 12 random hex digits: a plan's or a change's id.
+pub(crate) fn random_id(prefix: &str) -> String {
+    format!("{prefix}{:012x}", rand::random::<u64>() >> 16)
 }
 
 #[cfg(test)]

@@ -7,11 +7,11 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{Duration, NaiveDate};
+use chrono::NaiveDate;
 use erp_proto::tools::{Holiday, Leave, LeaveState};
 use serde_json::Value;
 
-use crate::dates::{value_f64, value_i64};
+use crate::dates::{days, value_f64, value_i64};
 
 fn text(v: &Value, key: &str) -> Option<String> {
     match v.get(key)? {
@@ -97,19 +97,16 @@ pub enum Off {
 #[derive(Debug, Clone, Default)]
 pub struct DaysOff(BTreeMap<NaiveDate, Off>);
 
-fn days(start: NaiveDate, end: NaiveDate) -> impl Iterator<Item = NaiveDate> {
-    let n = (end - start).num_days().max(0);
-    (0..=n).map(move |i| start + Duration::days(i))
-}
-
 impl DaysOff {
     /// From the holidays and the leaves (only approved ones count).
     pub fn new(holidays: &[Holiday], leaves: &[Leave]) -> Self {
         let mut map = BTreeMap::new();
         for l in leaves.iter().filter(|l| l.status == LeaveState::Approved) {
-            let (Ok(start), Ok(end)) = (l.start_date.parse(), l.end_date.parse()) else { continue };
+            let (Ok(start), Ok(end)) = (l.start_date.parse::<NaiveDate>(), l.end_date.parse::<NaiveDate>()) else {
+                continue;
+            };
             let share = if l.half_day { 0.5 } else { 1.0 };
-            for d in days(start, end) {
+            for d in days(start, end.max(start)) {
                 // Two half days on one date make a whole one.
                 let was = match map.get(&d) {
                     Some(Off::Leave(s)) => *s,
@@ -121,7 +118,7 @@ impl DaysOff {
         for h in holidays {
             let Some(Ok(start)) = h.date.as_deref().map(str::parse) else { continue };
             let end = h.end_date.as_deref().and_then(|e| e.parse().ok()).unwrap_or(start);
-            for d in days(start, end) {
+            for d in days(start, end.max(start)) {
                 map.insert(d, Off::Holiday(h.name.clone()));
             }
         }

@@ -44,7 +44,7 @@ struct ChangeDraft {
 
 /// A new change id: `chg_` and 12 random hex digits.
 fn change_id() -> String {
-    format!("chg_{:012x}", rand::random::<u64>() >> 16)
+    crate::kept::random_id("chg_")
 }
 
 impl Journal {

@@ -326,7 +326,9 @@ fn the_demo_of_the_readme_runs_to_the_end() {
     let out = c.output().unwrap();
     let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "{said}");
-    for step in ["fill_logs_for_days", "complete_week_log", "intent", "done", "Done."] {
+    let steps =
+        ["fill_logs_for_days", "apply_plan: Logged", "Undid change", "complete_week_log", "intent", "done", "Done."];
+    for step in steps {
         assert!(said.contains(step), "no {step:?} in the demo's output: {said}");
     }
 }

@@ -7,17 +7,13 @@ use erp_proto::tools::{CopyWeekArgs, DaysWritten, FillLogsForDaysArgs, Project, 
 
 use super::plan::{Kind, Plan, Weeks, Write, decide, left_out, preview, read_weeks, run, share_of};
 use super::resolve::{DEFAULT_LABEL_ID, LabelRef, ProjectRef, description, pick_project};
-use crate::dates::{is_weekend, minutes_for_hours, monday_of, parse_monday, parse_range};
+use crate::dates::{days, is_weekend, minutes_for_hours, monday_of, parse_monday, parse_range};
 use crate::error::{CoreError, Result};
 use crate::leave::DaysOff;
 use crate::router::Ctx;
 
 /// Longest range `fill_logs_for_days` writes.
 const MAX_FILL_DAYS: i64 = 31;
-
-fn days(start: NaiveDate, end: NaiveDate) -> impl Iterator<Item = NaiveDate> {
-    (0..=(end - start).num_days()).map(move |i| start + Duration::days(i))
-}
 
 /// The holidays and approved leave between two days; none when they are to be
 /// written on too. A half that cannot be read fails the call: the entries

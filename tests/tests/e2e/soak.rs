@@ -142,18 +142,21 @@ async fn writes_under_faults_and_kills_lose_nothing_and_double_nothing() {
                 let args = json!({"start_date": start.to_string(), "end_date": end.to_string(), "description": desc,
                     "hours_per_day": hours, "project_id": 412, "skip_weekends": true});
                 let r = mcp.call("fill_logs_for_days", args).await;
-                let days: BTreeMap<NaiveDate, bool> = r
+                let days: BTreeMap<NaiveDate, &str> = r
                     .structured_content
                     .as_ref()
-                    .and_then(|c| c["days"].as_array().cloned())
+                    .and_then(|c| c["days"].as_array())
                     .into_iter()
                     .flatten()
-                    .filter_map(|d| Some((d["date"].as_str()?.parse().ok()?, d["outcome"] != "failed")))
+                    .filter_map(|d| Some((d["date"].as_str()?.parse().ok()?, d["outcome"].as_str()?)))
                     .collect();
                 let mut d = start;
                 while d <= end {
-                    let sure = r.is_error != Some(true) && days.get(&d) == Some(&true);
-                    model.wrote(d, desc, Some(hours * 60), sure);
+                    // A day the fill left out (a holiday, or already logged) is as it was.
+                    if r.is_error == Some(true) || days.get(&d) != Some(&"skipped") {
+                        let sure = r.is_error != Some(true) && days.get(&d).is_some_and(|o| *o != "failed");
+                        model.wrote(d, desc, Some(hours * 60), sure);
+                    }
                     d += chrono::Duration::days(1);
                 }
                 if r.is_error != Some(true) { ok += 1 } else { failed += 1 }

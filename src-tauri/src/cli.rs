@@ -190,6 +190,10 @@ fn no_display() -> Option<String> {
 /// The process entry point; returns the exit code.
 pub fn main() -> i32 {
     let cli = Cli::parse();
+    if cli.command.is_none() && !cli.headless {
+        // Before any thread starts and before GTK opens the display.
+        crate::gui::keep_gl_out_of_the_tray();
+    }
     match erp_core::Config::from_env() {
         // The app itself (tray or headless) also logs to its file; the verbs to stderr only.
         Ok(config) if cli.command.is_none() => erp_proto::logging::init_app(&config.data_dir.join("logs"), "info"),

@@ -87,6 +87,11 @@ impl Desktop {
             .env("ERP_HELPER_SESSION_STORE", "file")
             .env("RUST_LOG", "info")
             .env_remove("MCP_AUTHORIZED_USERS")
+            // The app turns GTK's GL off by default (a lighter tray), and with
+            // GL off WebKitWebDriver's screenshot command never answers for
+            // some pages (WebKitGTK 2.50). Apps started through WebDriver keep
+            // GL; `tray::the_tray_keeps_gl_out…` checks the default, windows included.
+            .env("GDK_GL", "")
             .stdin(Stdio::null())
             .stdout(std::fs::File::create(d.join("driver.log")).unwrap())
             .stderr(std::fs::File::create(d.join("driver.err")).unwrap());
@@ -147,19 +152,35 @@ impl Desktop {
         cmd
     }
 
-    /// Close the window titled `title` as its user would (the title bar's close
-    /// button: WM_DELETE_WINDOW), through `support/close-window.py`.
-    pub fn close_window_titled(&self, title: &str) {
+    /// Run `tests/support/SCRIPT` (system Python, for its GTK and Xlib
+    /// bindings) on this desktop's display; its stdout, or a panic on failure.
+    fn on_display(&self, script: &str, arg: &std::ffi::OsStr) -> Vec<u8> {
         let d = self.dir.path();
         let read = |f: &str| std::fs::read_to_string(d.join(f)).unwrap_or_default().trim().to_string();
         let out = Command::new("/usr/bin/python3")
-            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("support/close-window.py"))
-            .arg(title)
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("support").join(script))
+            .arg(arg)
             .env("DISPLAY", read("display"))
             .env("XAUTHORITY", read("xauthority"))
             .output()
-            .expect("run close-window.py");
-        assert!(out.status.success(), "close-window.py: {out:?}");
+            .unwrap_or_else(|e| panic!("run {script}: {e}"));
+        assert!(out.status.success(), "{script}: {out:?}");
+        out.stdout
+    }
+
+    /// A picture of the whole screen, through `support/screen-shot.py`:
+    /// what is really painted, not what WebDriver renders.
+    pub fn screen_shot(&self, path: &Path) -> ScreenShot {
+        let out = self.on_display("screen-shot.py", path.as_os_str());
+        let v: serde_json::Value = serde_json::from_slice(&out).expect("screen-shot.py prints its counts");
+        let count = |k: &str| v[k].as_u64().unwrap_or_else(|| panic!("screen-shot.py: no {k} in {v}"));
+        ScreenShot { white: count("white"), ink: count("ink") }
+    }
+
+    /// Close the window titled `title` as its user would (the title bar's close
+    /// button: WM_DELETE_WINDOW), through `support/close-window.py`.
+    pub fn close_window_titled(&self, title: &str) {
+        self.on_display("close-window.py", title.as_ref());
     }
 
     /// Run a command inside this desktop's D-Bus session (e.g. `gdbus`).
@@ -416,4 +437,13 @@ impl Session {
     pub async fn end(self) {
         let _ = self.http.delete(&self.base).send().await;
     }
+}
+
+/// What `support/screen-shot.py` counted in a screen picture.
+#[derive(Debug)]
+pub struct ScreenShot {
+    /// Pure white pixels (a page's background; the bare screen is black).
+    pub white: u64,
+    /// Dark pixels inside the white area's bounding box (text drawn on it).
+    pub ink: u64,
 }

@@ -541,13 +541,20 @@ fn main() -> anyhow::Result<()> {
     let headless_rss = rss_kib(app.id()).unwrap_or(0) as f64 / 1024.0;
     let _ = Command::new(&a.app).arg("quit").envs(app_env.iter().map(|(k, v)| (*k, v.as_str()))).output();
     let _ = app.wait();
-    let tray_rss = tray_idle_rss(&a.app, dir.path());
-    report.insert("app_idle_rss_mib".into(), json!({"headless": headless_rss, "tray_no_window": tray_rss}));
+    let tray_rss = tray_idle_rss(&a.app, dir.path(), &sim, &rt, false);
+    let tray_gl_rss = tray_idle_rss(&a.app, dir.path(), &sim, &rt, true);
+    report.insert(
+        "app_idle_rss_mib".into(),
+        json!({"headless": headless_rss, "tray_no_window": tray_rss, "tray_no_window_gl_kept": tray_gl_rss}),
+    );
     table.push(("app idle RSS, headless".into(), format!("{headless_rss:.1} MiB"), String::new()));
+    let mib = |r: Option<f64>| {
+        r.map(|r| format!("{r:.1} MiB")).unwrap_or_else(|| "not measured (no xvfb-run/dbus-run-session)".into())
+    };
     table.push((
-        "app idle RSS, tray, no window".into(),
-        tray_rss.map(|r| format!("{r:.1} MiB")).unwrap_or_else(|| "not measured (no xvfb-run/dbus-run-session)".into()),
-        "budget ≤ 80 MiB".into(),
+        "app idle RSS, tray, signed in, no window".into(),
+        mib(tray_rss),
+        format!("budget ≤ 80 MiB; {} with GDK_GL= (GL kept)", mib(tray_gl_rss)),
     ));
 
     // 6. The first call when the app is not running: erp-mcp starts it (headless
@@ -609,34 +616,55 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The tray app (no window) under Xvfb in its own D-Bus session: its RSS after
-/// it has settled. `None` when the tools for a headless display are missing.
-fn tray_idle_rss(app: &Path, dir: &Path) -> Option<f64> {
+/// The tray app (no window) under Xvfb in its own D-Bus session, signed in to
+/// `sim`: its RSS after it has settled. `keep_gl` starts it with `GDK_GL=`
+/// (GTK's GL kept, as before the app turned it off). `None` when the tools for
+/// a headless display are missing.
+fn tray_idle_rss(app: &Path, dir: &Path, sim: &Sim, rt: &tokio::runtime::Runtime, keep_gl: bool) -> Option<f64> {
     let have = |t: &str| {
         Command::new("sh").args(["-c", &format!("command -v {t}")]).output().is_ok_and(|o| o.status.success())
     };
     if !have("xvfb-run") || !have("dbus-run-session") {
         return None;
     }
-    let socket = dir.join("tray-run/erp.sock");
-    let mut child = Command::new("dbus-run-session")
-        .args(["--", "xvfb-run", "-a"])
+    let tag = if keep_gl { "tray-gl" } else { "tray" };
+    let socket = dir.join(format!("{tag}-run/erp.sock"));
+    let mut cmd = Command::new("dbus-run-session");
+    cmd.args(["--", "xvfb-run", "-a"])
         .arg(app)
         .env("ERP_HELPER_SOCKET", &socket)
-        .env("ERP_HELPER_CONFIG_DIR", dir.join("tray-config"))
-        .env("ERP_HELPER_DATA_DIR", dir.join("tray-data"))
-        .env("XDG_DATA_HOME", dir.join("tray-xdg"))
-        .env("ERP_API_BASE_URL", "http://127.0.0.1:9/api/v1/")
+        .env("ERP_HELPER_CONFIG_DIR", dir.join(format!("{tag}-config")))
+        .env("ERP_HELPER_DATA_DIR", dir.join(format!("{tag}-data")))
+        .env("ERP_HELPER_SESSION_STORE", "file")
+        .env("XDG_DATA_HOME", dir.join(format!("{tag}-xdg")))
+        .env("ERP_API_BASE_URL", sim.api_url())
         .env("RUST_LOG", "warn")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()?;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !socket.exists() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(100));
+        .stderr(Stdio::null());
+    if keep_gl {
+        cmd.env("GDK_GL", "");
+    } else {
+        cmd.env_remove("GDK_GL");
     }
+    let mut child = cmd.spawn().ok()?;
+    let token = sim.token_for("jane@example.com")?;
+    let signed_in = rt.block_on(async {
+        let me = erp_proto::ClientInfo { name: "erp-bench".into(), version: "1".into(), ..Default::default() };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            match erp_proto::client::Connection::connect(&socket, me.clone()).await {
+                Ok(c) => {
+                    break c
+                        .call::<admin::SignInToken>(&admin::SignInTokenArgs { token: ErpToken::new(token) })
+                        .await
+                        .is_ok();
+                }
+                Err(_) if Instant::now() > deadline => break false,
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+    });
     std::thread::sleep(Duration::from_secs(5));
     let exe = app.canonicalize().ok()?;
     let needle = format!("ERP_HELPER_SOCKET={}", socket.display());
@@ -648,7 +676,7 @@ fn tray_idle_rss(app: &Path, dir: &Path) -> Option<f64> {
                         .is_ok_and(|env| env.split(|b| *b == 0).any(|v| v == needle.as_bytes()))
             },
         );
-    let rss = pid.and_then(rss_kib).map(|k| k as f64 / 1024.0);
+    let rss = pid.and_then(rss_kib).map(|k| k as f64 / 1024.0).filter(|_| signed_in);
     let _ = Command::new(app).arg("quit").env("ERP_HELPER_SOCKET", &socket).output();
     let _ = child.wait();
     rss

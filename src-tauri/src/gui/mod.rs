@@ -31,6 +31,27 @@ fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
+/// Keep OpenGL out of the tray process: GDK opens GLX as it opens the
+/// display, before any window exists, and that maps the GL driver (Mesa's,
+/// with libLLVM: about 48 MiB of the idle tray's 128). Our windows are small
+/// pages that draw as well in software (WebKit says "Disabled hardware
+/// acceleration" and paints with the CPU). A `GDK_GL` the user set, even
+/// empty (`GDK_GL= erp-helper` keeps GL), is left alone. Programs the app
+/// starts (the browser) inherit it; GTK 3 programs draw without GL anyway.
+///
+/// Must run before any thread starts: it changes the environment.
+pub(crate) fn keep_gl_out_of_the_tray() {
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("GDK_GL").is_none() {
+        // SAFETY: called first thing in `main`, before the logger, the
+        // runtime or GTK start a thread; nothing reads the environment concurrently.
+        #[allow(unsafe_code)]
+        unsafe {
+            std::env::set_var("GDK_GL", "disable")
+        };
+    }
+}
+
 /// Open (or focus) one of the app's own windows; `query` is appended to its page.
 pub(crate) fn open_window(app: &AppHandle, name: &str, query: &str) {
     let Some(&(label, title, w, h)) = LOCAL_WINDOWS.iter().find(|(l, ..)| *l == name) else {

@@ -259,3 +259,64 @@ async fn a_finished_fill_and_an_expired_session_are_each_notified_once() {
     s.end().await;
     desk.quit_app().await;
 }
+
+/// The GL driver's files mapped into process `pid` (Mesa's GLX, its DRI
+/// driver and the libLLVM it pulls in).
+fn gl_mapped(pid: u32) -> Vec<String> {
+    let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap();
+    let mut gl: Vec<String> = maps
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(5))
+        .filter(|f| ["libLLVM", "_dri.so", "libGLX_mesa", "libgallium"].iter().any(|n| f.contains(n)))
+        .map(String::from)
+        .collect();
+    gl.dedup();
+    gl
+}
+
+/// The tray app started as the desktop would, with `GDK_GL` as given
+/// (`None`: unset, the default).
+async fn start_tray(desk: &Desktop, gdk_gl: Option<&str>) -> std::process::Child {
+    let mut cmd = desk.command(&erp_e2e::bin("erp-helper"));
+    match gdk_gl {
+        Some(v) => cmd.env("GDK_GL", v),
+        None => cmd.env_remove("GDK_GL"),
+    };
+    let child = cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+    desk.client().await.call::<admin::Status>(&erp_proto::tools::NoArgs {}).await.unwrap();
+    child
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_tray_keeps_gl_out_of_its_process_and_its_windows_still_paint() {
+    let sim = Sim::start(SimConfig::default()).await.unwrap();
+    let desk = Desktop::start(&[("ERP_API_BASE_URL", sim.api_url())]);
+
+    // A GDK_GL the user set, even empty, is kept: then GTK opens GL and the
+    // driver is mapped (which also shows this check sees GL when it is there).
+    let mut app = start_tray(&desk, Some("")).await;
+    assert!(!gl_mapped(app.id()).is_empty(), "GDK_GL= kept GL, yet no GL driver is mapped");
+    desk.quit_app().await;
+    app.wait().unwrap();
+
+    // By default, signed in and idle: no GL driver in the tray process.
+    let mut app = start_tray(&desk, None).await;
+    let token = sim.token_for(JANE).unwrap();
+    let c = desk.client().await;
+    c.call::<admin::SignInToken>(&admin::SignInTokenArgs { token: admin::ErpToken::new(token) }).await.unwrap();
+    assert_eq!(gl_mapped(app.id()), Vec::<String>::new(), "the idle tray mapped the GL driver");
+
+    // A window opened from it still paints its page, in software: the
+    // screen (not WebDriver's rendering) shows a white page with text on it.
+    let second = desk.launch(&["--open", "status"]);
+    assert!(second.status.success(), "{}", String::from_utf8_lossy(&second.stderr));
+    let shot = desk.dir.path().join("status-without-gl.png");
+    let seen = eventually("the status window painted on screen", 30, async || {
+        let s = desk.screen_shot(&shot);
+        (s.white > 50_000 && s.ink > 500).then_some(s)
+    })
+    .await;
+    assert!(seen.white < 1280 * 900, "{seen:?}");
+    desk.quit_app().await;
+    app.wait().unwrap();
+}

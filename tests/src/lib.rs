@@ -106,6 +106,17 @@ pub fn monday(weeks: i64) -> NaiveDate {
     today - Duration::days(today.weekday().num_days_from_monday() as i64) + Duration::weeks(weeks)
 }
 
+/// The first Monday from [`monday`]`(weeks)` on whose Monday to Friday none of
+/// erp-sim's fixed holidays falls: a week a fill writes whole.
+pub fn working_monday(weeks: i64) -> NaiveDate {
+    let clear = |m: NaiveDate| {
+        (0..5)
+            .map(|i| m + Duration::days(i))
+            .all(|d| !erp_sim::FIXED_HOLIDAYS.iter().any(|&(mo, da, _)| (d.month(), d.day()) == (mo, da)))
+    };
+    (weeks..).map(monday).find(|m| clear(*m)).expect("a week without a holiday")
+}
+
 /// A simulator plus an in-process headless app on a temp socket.
 pub struct Harness {
     /// The ERP.

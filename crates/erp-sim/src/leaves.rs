@@ -126,7 +126,7 @@ impl Leaves {
             .collect();
         let mut holidays = Vec::new();
         for y in from.year()..=to.year() {
-            for (m, d, name) in [(1, 1, "New Year's Day"), (5, 1, "Labour Day"), (12, 25, "Christmas Day")] {
+            for (m, d, name) in crate::FIXED_HOLIDAYS {
                 holidays.push((NaiveDate::from_ymd_opt(y, m, d).expect("valid"), name.to_string()));
             }
         }

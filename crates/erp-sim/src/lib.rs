@@ -23,6 +23,11 @@ pub use leaves::LeaveStatus;
 use model::State;
 pub use model::{Chaos, Fault, ListShape, RequestRecord, SimConfig, SimPerson};
 
+/// The holidays every seeded year has (month, day, name), in every year the
+/// seeded range touches; tests pick weeks around them.
+pub const FIXED_HOLIDAYS: [(u32, u32, &str); 3] =
+    [(1, 1, "New Year's Day"), (5, 1, "Labour Day"), (12, 25, "Christmas Day")];
+
 /// A running simulator. Dropping it stops the server.
 pub struct Sim {
     addr: SocketAddr,

@@ -89,7 +89,8 @@ fn run_client(h: &Harness, program: &str, script: &str, extra: &[(&str, String)]
 async fn the_official_typescript_sdk_client_signs_in_and_fills_with_nothing_on_stderr() {
     let h = Harness::start().await;
     // Signed out first: the SDK client sees the sign-in sentence, as the model would.
-    let start = erp_e2e::monday(3);
+    // A week with no holiday in it: the fill leaves holidays out.
+    let start = erp_e2e::working_monday(3);
     let fill = [("FILL_START", start.to_string()), ("FILL_END", (start + chrono::Duration::days(4)).to_string())];
     let (ok, out, err) = run_client(&h, "node", "ts-client.mjs", &fill);
     assert!(ok, "stdout: {out}\nstderr: {err}");

@@ -11,19 +11,6 @@ use serde_json::{Value, json};
 
 const JANE: &str = "jane@example.com";
 
-/// The first Monday `from` weeks ahead (or back) whose Monday-to-Friday misses
-/// erp-sim's fixed holidays (1 January, 1 May, 25 December), so a test adds its own.
-fn quiet_week(from: i64) -> NaiveDate {
-    (from..)
-        .map(monday)
-        .find(|m| {
-            (0..5).all(|i| {
-                !matches!((*m + Duration::days(i)).format("%m-%d").to_string().as_str(), "01-01" | "05-01" | "12-25")
-            })
-        })
-        .unwrap()
-}
-
 /// What a week's projects hold in erp-sim (its tasks, in order), or Null for no week log.
 fn tasks(h: &Harness, monday: NaiveDate) -> Value {
     h.sim.week_detail(JANE, monday).map(|w| w["projects"].clone()).unwrap_or(Value::Null)
@@ -77,7 +64,7 @@ fn fill(m: NaiveDate, dry_run: bool) -> Value {
 async fn a_preview_saves_nothing_and_its_plan_saves_exactly_what_it_showed() {
     let h = Harness::signed_in(JANE).await;
     let mcp = h.mcp().await;
-    let m = quiet_week(2);
+    let m = erp_e2e::working_monday(2);
     let (holiday, leave) = week_with_days_off(&h, m);
     let before = tasks(&h, m);
     h.sim.clear_requests();
@@ -117,7 +104,7 @@ async fn a_preview_saves_nothing_and_its_plan_saves_exactly_what_it_showed() {
 async fn a_plan_is_refused_once_its_week_changed_in_the_erp() {
     let h = Harness::signed_in(JANE).await;
     let mcp = h.mcp().await;
-    let m = quiet_week(3);
+    let m = erp_e2e::working_monday(3);
     let preview = mcp.ok("fill_logs_for_days", fill(m, true)).await;
     let plan_id = preview["plan_id"].as_str().unwrap().to_string();
     // Someone logs on the Wednesday in the ERP's own pages.
@@ -140,7 +127,7 @@ async fn a_plan_is_refused_once_its_week_changed_in_the_erp() {
 async fn undo_puts_back_the_exact_tasks_after_an_upsert_a_delete_and_a_month_fill() {
     let h = Harness::signed_in(JANE).await;
     let mcp = h.mcp().await;
-    let m = quiet_week(-3);
+    let m = erp_e2e::working_monday(-3);
     let entry = |hours: f64| json!({"date": m.to_string(), "description": "Review", "hours": hours, "project_id": 412});
     mcp.ok("create_or_update_log", entry(2.0)).await;
     let start = tasks(&h, m);
@@ -207,7 +194,7 @@ fn monday_of(d: NaiveDate) -> NaiveDate {
 async fn undo_is_refused_when_someone_changed_the_week_since() {
     let h = Harness::signed_in(JANE).await;
     let mcp = h.mcp().await;
-    let m = quiet_week(-5);
+    let m = erp_e2e::working_monday(-5);
     mcp.ok(
         "create_or_update_log",
         json!({"date": m.to_string(), "description": "Design", "hours": 3, "project_id": 412}),
@@ -232,7 +219,7 @@ async fn undo_is_refused_when_someone_changed_the_week_since() {
 async fn copy_week_leaves_out_the_target_weeks_days_off() {
     let h = Harness::signed_in(JANE).await;
     let mcp = h.mcp().await;
-    let (from, to) = (quiet_week(-8), quiet_week(4));
+    let (from, to) = (erp_e2e::working_monday(-8), erp_e2e::working_monday(4));
     for i in 0..5 {
         let d = (from + Duration::days(i)).to_string();
         mcp.ok("create_or_update_log", json!({"date": d, "description": "Standup", "hours": 0.5, "project_id": 412}))
@@ -273,7 +260,7 @@ async fn copy_week_leaves_out_the_target_weeks_days_off() {
 async fn a_fill_refuses_when_the_days_off_cannot_be_read() {
     let h = Harness::signed_in(JANE).await;
     let mcp: Mcp = h.mcp().await;
-    let m = quiet_week(6);
+    let m = erp_e2e::working_monday(6);
     h.sim.inject_fault("holiday", 3, erp_sim::Fault::Status(500, json!({"detail": "down"})));
     h.sim.clear_requests();
     let msg = mcp.err("fill_logs_for_days", fill(m, false)).await;

@@ -120,18 +120,41 @@ impl CoreHandle {
         self.0.read_only.load(std::sync::atomic::Ordering::SeqCst)
     }
 
-    /// Turn read-only mode on or off now, and keep the choice in the settings file.
-    pub async fn set_read_only(&self, on: bool) -> Result<erp_proto::admin::ReadOnlyView> {
-        let dir = self.0.config.config_dir.clone();
-        crate::fsutil::off_runtime(move || {
-            let mut file = crate::config::SettingsFile::load(&dir)?;
-            file.set(crate::config::READ_ONLY_SETTING, Some(if on { "on" } else { "off" }))
-        })
-        .await?;
-        self.0.read_only.store(on, std::sync::atomic::Ordering::SeqCst);
-        tracing::info!(on, "read-only mode");
+    /// Turn read-only mode on or off, and keep the choice in the settings file.
+    ///
+    /// The mode takes effect when this is called, not when the returned
+    /// future first runs: a tray click is in force before the next tool call
+    /// (a GTK check item shows its new mark at once), and two quick clicks
+    /// (handled one after the other on the main thread) flip it twice. If the choice cannot be kept, the mode goes back to what
+    /// it was and the error says why.
+    pub fn set_read_only(
+        &self,
+        on: bool,
+    ) -> impl Future<Output = Result<erp_proto::admin::ReadOnlyView>> + Send + 'static {
+        let was = self.0.read_only.swap(on, std::sync::atomic::Ordering::SeqCst);
         self.0.ui.read_only_changed();
-        Ok(erp_proto::admin::ReadOnlyView { on })
+        let me = self.clone();
+        async move {
+            let dir = me.0.config.config_dir.clone();
+            let kept = crate::fsutil::off_runtime(move || {
+                let mut file = crate::config::SettingsFile::load(&dir)?;
+                file.set(crate::config::READ_ONLY_SETTING, Some(if on { "on" } else { "off" }))
+            })
+            .await;
+            if let Err(e) = kept {
+                // Only undo our own change: a later call may have set it since.
+                let _ = me.0.read_only.compare_exchange(
+                    on,
+                    was,
+                    std::sync::atomic::Ordering::SeqCst,
+                    std::sync::atomic::Ordering::SeqCst,
+                );
+                me.0.ui.read_only_changed();
+                return Err(e);
+            }
+            tracing::info!(on, "read-only mode");
+            Ok(erp_proto::admin::ReadOnlyView { on })
+        }
     }
 
     /// Turn start at login on or off, as the user chose (kept in the settings file).

@@ -116,9 +116,10 @@ const READ_ONLY_LABEL: &str = "Read-only (assistants make no changes)";
 /// A click on the read-only item: the other way round, kept in the settings.
 fn toggle_read_only(app: &AppHandle) {
     let core = app.state::<CoreHandle>().inner().clone();
-    let on = !core.read_only();
+    // In force now; only keeping it in the settings file waits.
+    let set = core.set_read_only(!core.read_only());
     tauri::async_runtime::spawn(async move {
-        if let Err(e) = core.set_read_only(on).await {
+        if let Err(e) = set.await {
             tracing::warn!(error = %e, "could not change read-only mode");
         }
     });

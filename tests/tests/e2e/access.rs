@@ -129,4 +129,14 @@ async fn read_only_mode_refuses_every_write_in_the_app_and_lets_reads_through() 
         )
         .await;
     assert_eq!(saved["action"], "created");
+
+    // A choice that cannot be kept is not half made: the error says so and the mode stays off.
+    let file = h.env.config().config_dir.join("settings.json");
+    std::fs::remove_file(&file).unwrap();
+    std::fs::create_dir(&file).unwrap();
+    let out = h.env.command("erp-helper").args(["settings", "--read-only", "on"]).output().unwrap();
+    assert!(!out.status.success(), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("settings.json"), "{out:?}");
+    assert_eq!(mcp.ok("whoami", json!({})).await["read_only"], false);
+    std::fs::remove_dir(&file).unwrap();
 }

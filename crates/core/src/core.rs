@@ -60,16 +60,17 @@ impl CoreHandle {
     /// Build the core and load any stored session.
     pub async fn build(deps: CoreDeps) -> Result<Self> {
         let CoreDeps { config, store, sign_in_ui, demo, opener } = deps;
-        let sessions = Sessions::open(store, &config.api_base).await;
-        let allowlist = {
-            let (dir, env) = (config.config_dir.clone(), config.authorized_users_env.clone());
-            Allowlists::new(crate::fsutil::off_runtime(move || Ok(Allowlist::load(&dir, env.as_deref()))).await?)
-        };
-        let network = {
-            let ca = config.ca_file.clone();
-            crate::fsutil::off_runtime(move || crate::net::Network::load(ca.as_deref())).await?
-        };
-        let erp = ErpClient::new(config.api_base.clone(), network);
+        // Independent, and each may wait on the OS (the keychain, the
+        // settings files, `gsettings` for the desktop's proxy, the system's
+        // trust roots): done at the same time, the app listens sooner.
+        let (dir, env) = (config.config_dir.clone(), config.authorized_users_env.clone());
+        let (ca, base) = (config.ca_file.clone(), config.api_base.clone());
+        let (sessions, allowlist, erp) = tokio::join!(
+            Sessions::open(store, &config.api_base),
+            crate::fsutil::off_runtime(move || Ok(Allowlist::load(&dir, env.as_deref()))),
+            crate::fsutil::off_runtime(move || Ok(ErpClient::new(base, crate::net::Network::load(ca.as_deref())?))),
+        );
+        let (allowlist, erp) = (Allowlists::new(allowlist?), erp?);
         let sign_in = SignIn::new(SignInParts {
             erp: erp.clone(),
             sessions: sessions.clone(),

@@ -62,7 +62,8 @@ impl CoreHandle {
         let CoreDeps { config, store, sign_in_ui, demo, opener } = deps;
         // Independent, and each may wait on the OS (the keychain, the
         // settings files, `gsettings` for the desktop's proxy, the system's
-        // trust roots): done at the same time, the app listens sooner.
+        // trust roots): done at the same time, the app says it is ready
+        // (to a starting erp-mcp) sooner.
         let (dir, env) = (config.config_dir.clone(), config.authorized_users_env.clone());
         let (ca, base) = (config.ca_file.clone(), config.api_base.clone());
         let (sessions, allowlist, erp) = tokio::join!(
@@ -126,8 +127,9 @@ impl CoreHandle {
     /// The mode takes effect when this is called, not when the returned
     /// future first runs: a tray click is in force before the next tool call
     /// (a GTK check item shows its new mark at once), and two quick clicks
-    /// (handled one after the other on the main thread) flip it twice. If the choice cannot be kept, the mode goes back to what
-    /// it was and the error says why.
+    /// (handled one after the other on the main thread) flip it twice. If
+    /// the choice cannot be kept, the mode goes back to what it was and the
+    /// error says why.
     pub fn set_read_only(
         &self,
         on: bool,

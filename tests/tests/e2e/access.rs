@@ -130,6 +130,13 @@ async fn read_only_mode_refuses_every_write_in_the_app_and_lets_reads_through() 
         .await;
     assert_eq!(saved["action"], "created");
 
+    // In force as soon as it is set, before its settings write has even started
+    // (a tray click is handled so): the future that keeps it is not polled yet.
+    let keeping = h.core.set_read_only(true);
+    assert_eq!(mcp.ok("whoami", json!({})).await["read_only"], true);
+    keeping.await.unwrap();
+    h.core.set_read_only(false).await.unwrap();
+
     // A choice that cannot be kept is not half made: the error says so and the mode stays off.
     let file = h.env.config().config_dir.join("settings.json");
     std::fs::remove_file(&file).unwrap();

@@ -210,8 +210,12 @@ async fn read_only_follows_the_tray_item(desk: &Desktop, name: &str, menu: &str)
         c.call::<admin::Status>(&erp_proto::tools::NoArgs {}).await.ok()?.read_only.then_some(())
     })
     .await;
-    let settings = std::fs::read_to_string(desk.dir.path().join("config/settings.json")).unwrap_or_default();
-    assert!(settings.contains("\"erp_helper_read_only\": \"on\""), "{settings}");
+    // Kept in the settings file just after (the mode comes first).
+    eventually("read-only kept in settings.json", 15, async || {
+        let settings = std::fs::read_to_string(desk.dir.path().join("config/settings.json")).ok()?;
+        settings.contains("\"erp_helper_read_only\": \"on\"").then_some(())
+    })
+    .await;
     let off = desk.launch(&["settings", "--read-only", "off"]);
     assert!(String::from_utf8_lossy(&off.stdout).contains("Read-only mode: off."), "{off:?}");
     checked(false).await;
